@@ -1,0 +1,18 @@
+"""Fashion-MNIST loaders and an IDX file reader/writer."""
+
+from ._fashion_mnist import (
+    FASHION_MNIST_CLASSES,
+    fetch_fashion_mnist,
+    locate_fashion_mnist,
+)
+from ._idx import read_idx, write_idx
+from ._sample import load_fashion_mnist_sample
+
+__all__ = [
+    "FASHION_MNIST_CLASSES",
+    "fetch_fashion_mnist",
+    "load_fashion_mnist_sample",
+    "locate_fashion_mnist",
+    "read_idx",
+    "write_idx",
+]

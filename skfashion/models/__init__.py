@@ -1,0 +1,7 @@
+"""scikit-learn classifiers backed by Keras networks, and their safe storage."""
+
+from ._cnn import KerasCNNClassifier
+from ._mlp import KerasMLPClassifier
+from ._persistence import load_model, save_model
+
+__all__ = ["KerasCNNClassifier", "KerasMLPClassifier", "load_model", "save_model"]

@@ -1,0 +1,96 @@
+"""Docstring fragments shared by the estimators (one source of truth)."""
+
+_TRAINING = """\
+optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
+"adadelta"}, default="adamw"
+        Keras optimizer. SciKeras-style routed parameters such as
+        ``optimizer__beta_1=0.95`` are accepted and override the flat ones.
+    learning_rate : float, default=2e-3
+        Peak learning rate (reached after the warm-up when
+        ``lr_schedule="cosine"``).
+    momentum : float, default=0.9
+        Momentum of ``"sgd"`` and ``"rmsprop"``; ignored by the others.
+    weight_decay : float, default=1e-4
+        Decoupled weight decay applied by the optimizer (AdamW style).
+    l2 : float, default=0.0
+        L2 penalty on the kernels of the convolutional and dense layers.
+    lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
+        ``"cosine"``: linear warm-up then cosine decay to 0 over all training
+        steps; ``"constant"``; ``"plateau"``: halve the rate when the
+        monitored loss stops improving.
+    warmup : float, default=0.1
+        Fraction of the training steps used for the linear warm-up of the
+        cosine schedule.
+    batch_size : int, default={batch_size}
+        Mini-batch size.
+    epochs : int, default={epochs}
+        Number of passes over the training data. ``HalvingRandomSearchCV``
+        can use it as its resource.
+    early_stopping : bool, default=False
+        Stop when the validation loss has not improved for ``patience``
+        epochs. The validation set is a stratified ``validation_fraction``
+        of the data given to :meth:`fit` (never of a test fold).
+    validation_fraction : float or None, default=None
+        Fraction of the training data held out for validation; None means
+        0.1 with early stopping and no validation set otherwise. The held
+        out curves appear in ``history_`` as ``val_loss``/``val_accuracy``.
+    patience : int, default=5
+        Epochs without improvement before early stopping (and twice the
+        patience of the ``"plateau"`` schedule).
+    restore_best_weights : bool, default=True
+        With early stopping, keep the weights of the best validation epoch.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``.
+    pixel_range : {"auto", "0-255", "0-1"} or None, default="auto"
+        Scale of the pixels. ``"auto"`` reads it from the data given to
+        :meth:`fit`: values above 1 mean 0-255 pixels (divided by 255 inside
+        the network), otherwise 0-1 pixels. Values outside [0, 255] are
+        refused. At prediction time pixels on the other scale raise an error
+        (0-255 given to a 0-1 model) or a
+        :class:`~skfashion.exceptions.PixelScaleWarning` (0-1 given to a
+        0-255 model). None uses the features as given, with no check: use it
+        after transformers such as ``StandardScaler``.
+    image_shape : tuple of int or None, default=None
+        ``(height, width)`` of the images behind flat features; one entry may
+        be -1. None reads it from 3-D/4-D input or assumes square images.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout, augmentation and the
+        validation split; the same value gives the same model on CPU.
+    verbose : int, default=0
+        Keras' verbosity during :meth:`fit` (0 silent, 1 progress bar, 2 one
+        line per epoch).
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Extra Keras callbacks run during :meth:`fit`."""
+
+_ATTRIBUTES = """\
+classes_ : ndarray of shape (n_classes,)
+        Class labels seen in :meth:`fit`.
+    n_features_in_ : int
+        Number of features (pixels) per sample seen in :meth:`fit`.
+    image_shape_ : tuple of int or None
+        ``(height, width)`` of the images.
+    pixel_range_ : {"0-255", "0-1"} or None
+        Pixel scale settled in :meth:`fit`.
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of list
+        Per-epoch ``loss`` and ``accuracy`` (and ``val_loss``,
+        ``val_accuracy`` when a validation set is held out).
+    n_iter_ : int
+        Number of epochs actually run."""
+
+
+def fill_doc(**defaults):
+    """Insert the shared fragments into a class docstring."""
+
+    def decorate(cls):
+        doc = cls.__doc__
+        training = _TRAINING
+        for key, value in defaults.items():
+            training = training.replace("{" + key + "}", str(value))
+        doc = doc.replace("{training_parameters}", training)
+        doc = doc.replace("{attributes}", _ATTRIBUTES)
+        cls.__doc__ = doc
+        return cls
+
+    return decorate

@@ -1,0 +1,154 @@
+"""Validation and conversion of image inputs shared by the estimators.
+
+Every estimator receives images as flat ``(n_samples, n_features)`` float32
+arrays internally.  Keeping the flat layout at the SciKeras boundary means
+``n_features_in_`` follows scikit-learn's meaning and the estimators can sit
+after any transformer in a :class:`~sklearn.pipeline.Pipeline`; the CNN
+restores the 2-D layout inside the Keras model with a ``Reshape`` layer.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_array
+
+from ..exceptions import PixelScaleWarning
+
+#: Pixel ranges accepted by the ``pixel_range`` parameter and the factor that
+#: brings each of them to [0, 1] inside the network.
+PIXEL_SCALES = {"0-255": 1.0 / 255.0, "0-1": 1.0, None: 1.0}
+
+
+def to_flat_images(X, *, estimator_name):
+    """Validate ``X`` and return ``(X_flat, image_hw)``.
+
+    ``image_hw`` is the ``(height, width)`` found in 3-D or 4-D input, or
+    None for flat input.
+    """
+    if sp.issparse(X):
+        raise TypeError(
+            f"{estimator_name} does not accept sparse input (got a "
+            f"{type(X).__name__}); images are dense: pass X.toarray()."
+        )
+    X = check_array(
+        X,
+        allow_nd=True,
+        dtype="numeric",
+        ensure_all_finite=True,
+        ensure_min_samples=1,
+        ensure_min_features=1,
+        input_name="X",
+    )
+    if X.dtype.kind == "c":  # pragma: no cover - check_array rejects complex
+        raise ValueError(f"X must be real-valued, got dtype {X.dtype}.")
+    image_hw = None
+    if X.ndim == 4:
+        if X.shape[-1] != 1:
+            raise ValueError(
+                "X with 4 dimensions must be (n_samples, height, width, 1) "
+                f"grayscale images; got shape {X.shape}."
+            )
+        image_hw = X.shape[1:3]
+    elif X.ndim == 3:
+        image_hw = X.shape[1:3]
+    elif X.ndim != 2:
+        raise ValueError(
+            "X must be (n_samples, n_features), (n_samples, height, width) or "
+            f"(n_samples, height, width, 1); got shape {X.shape}."
+        )
+    X = X.reshape(X.shape[0], -1)
+    return X, image_hw
+
+
+def resolve_image_shape(image_shape, n_features, image_hw, *, required):
+    """Decide the ``(height, width)`` of the images behind flat features.
+
+    ``image_shape`` may contain one ``-1`` that is inferred, as in
+    :func:`numpy.reshape`.  Without it, 3-D/4-D input gives the shape and flat
+    input must be square.  Returns None when the shape cannot be known and
+    ``required`` is False.
+    """
+    if image_shape is not None:
+        h, w = image_shape
+        if h == -1 and w == -1:
+            raise ValueError("image_shape may contain at most one -1.")
+        if h == -1:
+            h = n_features // w if n_features % w == 0 else None
+        elif w == -1:
+            w = n_features // h if n_features % h == 0 else None
+        if h is None or w is None or h * w != n_features:
+            raise ValueError(
+                f"image_shape={tuple(image_shape)} does not match X with "
+                f"{n_features} features per sample."
+            )
+        if image_hw is not None and tuple(image_hw) != (h, w):
+            raise ValueError(
+                f"image_shape={tuple(image_shape)} does not match images of "
+                f"shape {tuple(image_hw)} in X."
+            )
+        return int(h), int(w)
+    if image_hw is not None:
+        return int(image_hw[0]), int(image_hw[1])
+    side = math.isqrt(n_features)
+    if side * side == n_features:
+        return side, side
+    if required:
+        raise ValueError(
+            f"Cannot infer the image shape of X with {n_features} features per "
+            "sample: it is not a square number. Pass X as (n_samples, height, "
+            "width) or set image_shape=(height, width)."
+        )
+    return None
+
+
+def infer_pixel_range(X, pixel_range, *, estimator_name):
+    """Check the pixel values seen in ``fit`` and settle the pixel range."""
+    if pixel_range is None:
+        return None
+    lo, hi = float(X.min()), float(X.max())
+    top = 1.0 if pixel_range == "0-1" else 255.0
+    if lo < 0 or hi > top:
+        allowed = "[0, 1]" if pixel_range == "0-1" else "[0, 255]"
+        raise ValueError(
+            f"{estimator_name}(pixel_range={pixel_range!r}) expects pixel "
+            f"values in {allowed}; X has values from {lo:g} to {hi:g}. If X "
+            "holds already transformed features (for example after "
+            "StandardScaler), set pixel_range=None."
+        )
+    if pixel_range == "auto":
+        return "0-255" if hi > 1.0 else "0-1"
+    return pixel_range
+
+
+def check_pixel_range(X, pixel_range_, *, estimator_name):
+    """Refuse or flag pixels on another scale than the one seen in ``fit``."""
+    if pixel_range_ is None:
+        return
+    lo, hi = float(X.min()), float(X.max())
+    if pixel_range_ == "0-1" and (lo < 0 or hi > 1.0):
+        hint = " Divide X by 255." if hi <= 255 and lo >= 0 else ""
+        raise ValueError(
+            f"This {estimator_name} was fitted on pixels in [0, 1], but X has "
+            f"values from {lo:g} to {hi:g}.{hint}"
+        )
+    if pixel_range_ == "0-255":
+        if lo < 0 or hi > 255.0:
+            raise ValueError(
+                f"This {estimator_name} was fitted on pixels in [0, 255], but X "
+                f"has values from {lo:g} to {hi:g}."
+            )
+        if 0.0 < hi <= 1.0:
+            warnings.warn(
+                f"This {estimator_name} was fitted on pixels in [0, 255], but "
+                f"every value of X is at most {hi:g}: X looks scaled to [0, 1] "
+                "and the predictions would be meaningless. Multiply X by 255.",
+                PixelScaleWarning,
+                stacklevel=3,
+            )
+
+
+def as_float32(X):
+    """Return ``X`` as C-contiguous float32, the dtype the networks use."""
+    return np.ascontiguousarray(X, dtype=np.float32)

@@ -1,0 +1,127 @@
+"""Keras building blocks of the skfashion networks.
+
+Custom layers are registered with Keras so that a model saved in the native
+``.keras`` format loads again in safe mode without executing user code.
+"""
+
+import keras
+from keras import layers, ops
+
+# Hyperparameters of random erasing (Zhong et al., 2017): the erased patch
+# covers 2-30% of the image with an aspect ratio between 0.3 and 3.3.
+_ERASE_AREA = (0.02, 0.3)
+_ERASE_LOG_RATIO = (-1.2, 1.2)
+
+
+@keras.saving.register_keras_serializable(package="skfashion")
+class RandomErasing(layers.Layer):
+    """Erase a random rectangle of each training image with probability ``rate``.
+
+    Active only when ``training=True``; at inference it is the identity.
+
+    Parameters
+    ----------
+    rate : float
+        Probability that an image gets a patch erased.
+    value : float, default=0.0
+        Value written into the erased patch (0 is the background of
+        Fashion-MNIST).
+    seed : int or None, default=None
+        Seed of the layer's random stream.
+    """
+
+    def __init__(self, rate, value=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = float(rate)
+        self.value = float(value)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        if not training or self.rate <= 0:
+            return inputs
+        shape = ops.shape(inputs)
+        n, h, w = shape[0], shape[1], shape[2]
+        hf, wf = ops.cast(h, "float32"), ops.cast(w, "float32")
+        area = keras.random.uniform((n,), *_ERASE_AREA, seed=self.seed_generator) * (
+            hf * wf
+        )
+        ratio = ops.exp(
+            keras.random.uniform((n,), *_ERASE_LOG_RATIO, seed=self.seed_generator)
+        )
+        eh = ops.minimum(ops.sqrt(area * ratio), hf)
+        ew = ops.minimum(ops.sqrt(area / ratio), wf)
+        top = keras.random.uniform((n,), seed=self.seed_generator) * (hf - eh)
+        left = keras.random.uniform((n,), seed=self.seed_generator) * (wf - ew)
+        apply = keras.random.uniform((n,), seed=self.seed_generator) < self.rate
+        rows = ops.cast(ops.arange(h), "float32")[None, :, None]
+        cols = ops.cast(ops.arange(w), "float32")[None, None, :]
+        inside_rows = (rows >= top[:, None, None]) & (rows < (top + eh)[:, None, None])
+        inside_cols = (cols >= left[:, None, None]) & (
+            cols < (left + ew)[:, None, None]
+        )
+        mask = inside_rows & inside_cols & apply[:, None, None]
+        mask = ops.expand_dims(mask, -1)
+        return ops.where(mask, ops.cast(self.value, inputs.dtype), inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "value": self.value, "seed": self.seed})
+        return config
+
+
+def augmentation_layers(*, shift, horizontal_flip, random_erasing, seed):
+    """Training-only augmentation layers, in the order they are applied."""
+    out = []
+    if shift > 0:
+        out.append(
+            layers.RandomTranslation(
+                shift, shift, fill_mode="constant", fill_value=0.0, seed=seed
+            )
+        )
+    if horizontal_flip:
+        out.append(layers.RandomFlip("horizontal", seed=seed))
+    if random_erasing > 0:
+        out.append(RandomErasing(random_erasing, seed=seed))
+    return out
+
+
+def make_optimizer(name, *, learning_rate, momentum, weight_decay, routed):
+    """Instantiate a Keras optimizer from flat arguments.
+
+    ``routed`` holds SciKeras-style ``optimizer__<name>`` parameters; they
+    override the flat arguments so that existing SciKeras code keeps working.
+    """
+    classes = {
+        "sgd": keras.optimizers.SGD,
+        "adam": keras.optimizers.Adam,
+        "adamw": keras.optimizers.AdamW,
+        "nadam": keras.optimizers.Nadam,
+        "rmsprop": keras.optimizers.RMSprop,
+        "adagrad": keras.optimizers.Adagrad,
+        "adadelta": keras.optimizers.Adadelta,
+    }
+    kwargs = {"learning_rate": learning_rate}
+    if name in ("sgd", "rmsprop"):
+        kwargs["momentum"] = momentum
+    # AdamW's own default (0.004) would apply silently; be explicit.
+    if weight_decay or name == "adamw":
+        kwargs["weight_decay"] = weight_decay or None
+    kwargs.update(routed)
+    return classes[name](**kwargs)
+
+
+def cosine_schedule(learning_rate, total_steps, warmup):
+    """Linear warm-up over ``warmup`` of the steps, then cosine decay to 0."""
+    total_steps = max(int(total_steps), 1)
+    warmup_steps = int(round(warmup * total_steps))
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0 if warmup_steps else learning_rate,
+        decay_steps=max(total_steps - warmup_steps, 1),
+        alpha=0.0,
+        warmup_target=learning_rate if warmup_steps else None,
+        warmup_steps=warmup_steps,
+    )

@@ -1,0 +1,335 @@
+"""Behaviour of the CNN and MLP classifiers as scikit-learn estimators."""
+
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone, is_classifier
+from sklearn.metrics import ConfusionMatrixDisplay
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    RandomizedSearchCV,
+    StratifiedKFold,
+    cross_validate,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import get_tags
+
+from skfashion.exceptions import PixelScaleWarning
+from skfashion.models import KerasCNNClassifier, KerasMLPClassifier
+
+TINY_CNN = dict(
+    conv_filters=(4,), dense_units=16, epochs=3, batch_size=32, random_state=0
+)
+TINY_MLP = dict(hidden_layer_sizes=(32,), epochs=3, batch_size=32, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted_cnn(sample_split):
+    X, y, _, _ = sample_split
+    return KerasCNNClassifier(**TINY_CNN, early_stopping=True, patience=3).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def fitted_mlp(sample_split):
+    X, y, _, _ = sample_split
+    return KerasMLPClassifier(**TINY_MLP).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [KerasCNNClassifier, KerasMLPClassifier])
+def test_declared_as_classifier(cls):
+    est = cls()
+    assert is_classifier(est)
+    tags = get_tags(est)
+    assert tags.estimator_type == "classifier"
+    assert tags.input_tags.sparse is False
+    assert tags.target_tags.required is True
+
+
+def test_names_do_not_clash_with_sklearn():
+    from sklearn.neural_network import MLPClassifier
+
+    assert KerasMLPClassifier is not MLPClassifier
+    assert "MLP" in KerasMLPClassifier.__name__ and "CNN" in KerasCNNClassifier.__name__
+
+
+def test_fitted_attributes(fitted_cnn, sample_split):
+    X, y, X_test, y_test = sample_split
+    assert fitted_cnn.n_features_in_ == 784
+    assert fitted_cnn.image_shape_ == (28, 28)
+    assert fitted_cnn.pixel_range_ == "0-255"
+    np.testing.assert_array_equal(fitted_cnn.classes_, np.arange(10))
+    hist = fitted_cnn.history_
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(hist)
+    assert len(hist["loss"]) == fitted_cnn.n_iter_ <= 3
+    proba = fitted_cnn.predict_proba(X_test)
+    assert proba.shape == (len(X_test), 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert fitted_cnn.score(X_test, y_test) > 0.3  # chance is 0.1
+
+
+def test_image_layouts_give_same_predictions(fitted_cnn, sample_split):
+    X_test = sample_split[2][:50]
+    flat = fitted_cnn.predict_proba(X_test)
+    np.testing.assert_array_equal(
+        flat, fitted_cnn.predict_proba(X_test.reshape(-1, 28, 28))
+    )
+    np.testing.assert_array_equal(
+        flat, fitted_cnn.predict_proba(X_test.reshape(-1, 28, 28, 1))
+    )
+    np.testing.assert_allclose(flat, fitted_cnn.predict_proba(X_test.astype(float)))
+
+
+def test_string_labels_round_trip(sample_split):
+    X, y, X_test, _ = sample_split
+    names = np.array(
+        [
+            "top",
+            "trouser",
+            "pullover",
+            "dress",
+            "coat",
+            "sandal",
+            "shirt",
+            "sneaker",
+            "bag",
+            "boot",
+        ]
+    )
+    clf = KerasMLPClassifier(**TINY_MLP).fit(X, names[y])
+    assert list(clf.classes_) == sorted(names)
+    assert set(clf.predict(X_test)) <= set(names)
+
+
+def test_non_square_images_need_shape():
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, (40, 12, 20)).astype(np.uint8)
+    y = np.arange(40) % 2
+    clf = KerasCNNClassifier(**TINY_CNN).fit(X, y)
+    assert clf.image_shape_ == (12, 20) and clf.n_features_in_ == 240
+    with pytest.raises(ValueError, match="not a square number"):
+        KerasCNNClassifier(**TINY_CNN).fit(X.reshape(40, -1), y)
+    flat = KerasCNNClassifier(**TINY_CNN, image_shape=(12, -1)).fit(
+        X.reshape(40, -1), y
+    )
+    assert flat.image_shape_ == (12, 20)
+
+
+def test_same_seed_same_model(sample_split):
+    X, y, X_test, _ = sample_split
+    a = KerasCNNClassifier(**TINY_CNN, shift=0.1, random_erasing=0.5).fit(X, y)
+    b = KerasCNNClassifier(**TINY_CNN, shift=0.1, random_erasing=0.5).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X_test), b.predict_proba(X_test))
+    # augmentation is training-only: predictions are repeatable
+    np.testing.assert_array_equal(a.predict_proba(X_test), a.predict_proba(X_test))
+
+
+def test_clone_and_routed_params(sample_split):
+    X, y, _, _ = sample_split
+    est = KerasMLPClassifier(**TINY_MLP, optimizer="adam", optimizer__beta_1=0.8)
+    params = est.get_params()
+    assert params["optimizer__beta_1"] == 0.8
+    cloned = clone(est)
+    assert cloned.get_params() == params
+    cloned.set_params(
+        optimizer__beta_1=0.7, learning_rate=0.005, lr_schedule="constant"
+    )
+    cloned.fit(X[:200], y[:200])
+    opt = cloned.model_.optimizer
+    assert float(opt.beta_1) == pytest.approx(0.7)
+    assert float(opt.learning_rate) == pytest.approx(0.005)
+
+
+def test_unknown_parameter_is_reported():
+    with pytest.raises(TypeError, match="hiden_layer_sizes"):
+        KerasMLPClassifier(hiden_layer_sizes=(3,)).fit(np.zeros((4, 4)), [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(optimizer="lbfgs"), "optimizer"),
+        (dict(learning_rate=-1.0), "learning_rate"),
+        (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
+        (dict(activation=("relu", "tanh")), "activation has 2 entries"),
+        (dict(early_stopping=True, validation_fraction=0.99), "leaves no samples"),
+        (dict(pixel_range="0-100"), "pixel_range"),
+    ],
+)
+def test_bad_parameters(params, match, sample):
+    X, y = sample
+    with pytest.raises(ValueError, match=match):
+        KerasMLPClassifier(**{**TINY_MLP, **params}).fit(X[:20], y[:20])
+
+
+def test_in_pipeline_and_cross_validate(sample):
+    X, y = sample
+    pipe = make_pipeline(
+        StandardScaler(), KerasMLPClassifier(**TINY_MLP, pixel_range=None)
+    )
+    res = cross_validate(
+        pipe,
+        X,
+        y,
+        cv=KFold(3, shuffle=True, random_state=0),
+        scoring=["accuracy", "roc_auc_ovr", "neg_log_loss"],
+    )
+    assert np.all(res["test_roc_auc_ovr"] > 0.8)
+    assert np.all(np.isfinite(res["test_neg_log_loss"]))
+
+
+def test_random_and_grid_search(sample):
+    X, y = sample
+    search = RandomizedSearchCV(
+        KerasMLPClassifier(**TINY_MLP),
+        {"dropout": [0.0, 0.2], "learning_rate": [1e-3, 3e-3]},
+        n_iter=2,
+        cv=KFold(2, shuffle=True, random_state=0),
+        random_state=0,
+    ).fit(X, y)
+    assert set(search.best_params_) == {"dropout", "learning_rate"}
+    grid = GridSearchCV(
+        KerasCNNClassifier(**TINY_CNN),
+        {"dense_units": [8, 16]},
+        cv=StratifiedKFold(2),
+        scoring="roc_auc_ovr",
+    ).fit(X, y)
+    assert grid.best_score_ > 0.8
+
+
+def test_confusion_matrix_display_accepts_estimator(fitted_mlp, sample_split):
+    _, _, X_test, y_test = sample_split
+    disp = ConfusionMatrixDisplay.from_estimator(fitted_mlp, X_test, y_test)
+    assert disp.confusion_matrix.sum() == len(y_test)
+
+
+def test_pixel_scale_mismatch(fitted_mlp, sample_split):
+    _, _, X_test, _ = sample_split
+    with pytest.warns(PixelScaleWarning, match="Multiply X by 255"):
+        fitted_mlp.predict(X_test / 255.0)
+    X, y, _, _ = sample_split
+    unit = KerasMLPClassifier(**TINY_MLP).fit(X / 255.0, y)
+    assert unit.pixel_range_ == "0-1"
+    with pytest.raises(ValueError, match="Divide X by 255"):
+        unit.predict(X_test)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        unit.predict(X_test / 255.0)
+
+
+def _bad_inputs(X, y):
+    Xf = X[:30].astype(float)
+    nan = Xf.copy()
+    nan[0, 0] = np.nan
+    inf = Xf.copy()
+    inf[1, 3] = np.inf
+    neg = Xf.copy()
+    neg[0, 0] = -1
+    big = Xf.copy()
+    big[0, 0] = 300
+    return [
+        ("nan", nan, y[:30], ValueError, "NaN"),
+        ("inf", inf, y[:30], ValueError, "infinity"),
+        ("negative", neg, y[:30], ValueError, "pixel_range=None"),
+        ("too bright", big, y[:30], ValueError, r"\[0, 255\]"),
+        ("sparse", sp.csr_matrix(Xf), y[:30], TypeError, "sparse"),
+        ("one class", Xf, np.zeros(30), ValueError, "only one class"),
+        ("empty", np.zeros((0, 784)), np.zeros(0), ValueError, "0 sample"),
+        (
+            "text",
+            np.full((30, 784), "a"),
+            y[:30],
+            ValueError,
+            "[Ss]tring|numeric|convert",
+        ),
+        ("length", Xf, y[:29], ValueError, "inconsistent numbers of samples"),
+        ("5-d", Xf.reshape(30, 28, 28, 1, 1), y[:30], ValueError, "must be"),
+        ("continuous y", Xf, np.linspace(0, 1, 30), ValueError, "Unknown label type"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(11))
+def test_bad_fit_input(case, sample):
+    name, X, y, exc, match = _bad_inputs(*sample)[case]
+    with pytest.raises(exc, match=match):
+        KerasMLPClassifier(**TINY_MLP).fit(X, y)
+
+
+def test_bad_predict_input(fitted_mlp, sample_split):
+    X_test = sample_split[2]
+    with pytest.raises(ValueError, match="X has 783 features, but KerasMLPClassifier"):
+        fitted_mlp.predict(X_test[:, :-1])
+    with pytest.raises(TypeError, match="sparse"):
+        fitted_mlp.predict(sp.csr_matrix(X_test))
+    with pytest.raises(ValueError, match="NaN"):
+        fitted_mlp.predict(np.full((2, 784), np.nan))
+
+
+def test_sample_weight_is_not_modified(sample):
+    X, y = sample
+    sw = np.ones(len(y))
+    KerasMLPClassifier(**TINY_MLP, class_weight="balanced").fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(sw, np.ones(len(y)))
+
+
+def test_validation_split_is_stratified(sample):
+    _, y = sample
+    est = KerasMLPClassifier(validation_fraction=0.2, random_state=0)
+    val = est._validation_indices(y)
+    assert len(val) == 200
+    np.testing.assert_array_equal(np.bincount(y[val]), np.full(10, 20))
+
+
+def test_early_stopping_stops(sample):
+    X, y = sample
+    rng = np.random.RandomState(0)
+    noise = rng.permutation(y)  # labels unrelated to images: validation loss rises
+    est = KerasMLPClassifier(
+        hidden_layer_sizes=(64,),
+        epochs=40,
+        early_stopping=True,
+        patience=2,
+        lr_schedule="constant",
+        random_state=0,
+    ).fit(X, noise)
+    assert est.n_iter_ < 40
+
+
+@pytest.mark.parametrize("module", [pickle, joblib])
+def test_pickle_round_trip(module, fitted_cnn, sample_split, tmp_path):
+    X_test = sample_split[2]
+    path = tmp_path / "model.bin"
+    if module is pickle:
+        restored = pickle.loads(pickle.dumps(fitted_cnn))
+    else:
+        joblib.dump(fitted_cnn, path)
+        restored = joblib.load(path)
+    np.testing.assert_array_equal(
+        restored.predict_proba(X_test), fitted_cnn.predict_proba(X_test)
+    )
+
+
+def test_fits_do_not_keep_earlier_models_alive(sample):
+    # A CV search fits dozens of models in one process: neither the wrapper
+    # nor Keras' global state may keep the earlier networks alive. (TensorFlow
+    # itself still retains a few MB per compiled model, an upstream leak; see
+    # benchmarks/bench_memory.py for the resident-memory figures.)
+    import gc
+    import weakref
+
+    X, y = sample
+    refs = []
+    for _ in range(20):
+        est = KerasMLPClassifier(hidden_layer_sizes=(16,), epochs=1).fit(
+            X[:200], y[:200]
+        )
+        refs.append(weakref.ref(est.model_))
+        del est
+    gc.collect()
+    alive = sum(ref() is not None for ref in refs)
+    assert alive == 0, f"{alive} of 20 Keras models are still alive"
