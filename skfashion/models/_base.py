@@ -8,7 +8,10 @@ stratified validation split, learning-rate schedules and early stopping that a
 scikit-learn user expects.
 """
 
+import hashlib
+import json
 import math
+import os
 from numbers import Integral, Real
 
 import keras
@@ -96,6 +99,7 @@ class _BaseImageClassifier(KerasClassifier):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [list, None],
+        "cache_dir": [str, os.PathLike, None],
     }
 
     def _store_routed(self, kwargs):
@@ -212,6 +216,9 @@ class _BaseImageClassifier(KerasClassifier):
         if self.class_weight is not None:
             cw = compute_sample_weight(class_weight=self.class_weight, y=y)
             sample_weight = cw if sample_weight is None else sample_weight * cw
+        cache_path = self._cache_path(X, y, sample_weight, kwargs)
+        if cache_path is not None and self._load_cached(cache_path):
+            return self
         self._val_indices = self._validation_indices(y)
         self.classes_ = None
         # SciKeras seeds through TF_DETERMINISTIC_OPS, which TensorFlow may
@@ -224,7 +231,60 @@ class _BaseImageClassifier(KerasClassifier):
             del self._val_indices
             if not determinism and tf_config.is_op_determinism_enabled():
                 tf_config.disable_op_determinism()
+        if cache_path is not None:
+            from ._persistence import save_model
+
+            save_model(self, cache_path)
         return self
+
+    # ----------------------------------------------------------------- cache
+    _CACHE_IGNORED = frozenset({"cache_dir", "verbose", "callbacks"})
+
+    def _cache_path(self, X, y, sample_weight, fit_kwargs):
+        """File of this (parameters, data) fit in ``cache_dir``, or None.
+
+        The key covers every parameter that changes the trained model and a
+        digest of the exact training data, so a resumed search reuses a fit
+        only when it would have trained the very same model.
+        """
+        if self.cache_dir is None:
+            return None
+        if fit_kwargs or self.callbacks or not isinstance(
+            self.random_state, (int, np.integer)
+        ):
+            # Without a fixed seed (or with extra fit arguments) a rerun would
+            # not be the same fit, so reusing a stored one would be wrong.
+            raise ValueError(
+                "cache_dir needs an int random_state and no callbacks or extra "
+                f"fit arguments; got random_state={self.random_state!r}."
+            )
+        params = {
+            k: v for k, v in self.get_params().items() if k not in self._CACHE_IGNORED
+        }
+        digest = hashlib.blake2b(digest_size=20)
+        digest.update(type(self).__name__.encode())
+        digest.update(json.dumps(params, sort_keys=True, default=repr).encode())
+        for arr in (X, np.asarray(y), sample_weight):
+            if arr is not None:
+                arr = np.ascontiguousarray(arr)
+                digest.update(f"{arr.dtype.str}{arr.shape}".encode())
+                digest.update(arr.data if arr.dtype != object else repr(arr.tolist()).encode())
+        return os.path.join(os.fspath(self.cache_dir), digest.hexdigest() + ".skf")
+
+    def _load_cached(self, path):
+        from ..exceptions import ModelFileError
+        from ._persistence import load_model
+
+        if not os.path.exists(path):
+            return False
+        try:
+            stored = load_model(path)
+        except ModelFileError:
+            return False  # unreadable entry: train again and overwrite it
+        for attr in ("model_", "classes_", "n_classes_", "n_features_in_",
+                     "image_shape_", "pixel_range_", "history_", "n_iter_"):
+            setattr(self, attr, getattr(stored, attr))
+        return True
 
     def _validation_fraction(self):
         if self.validation_fraction is not None:

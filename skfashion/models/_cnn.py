@@ -130,6 +130,7 @@ class KerasCNNClassifier(_BaseImageClassifier):
         random_state=None,
         verbose=0,
         callbacks=None,
+        cache_dir=None,
         **kwargs,
     ):
         self.conv_filters = conv_filters
@@ -164,6 +165,7 @@ class KerasCNNClassifier(_BaseImageClassifier):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.cache_dir = cache_dir
         self._store_routed(kwargs)
 
     def _check_architecture(self):

@@ -60,7 +60,12 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
         Keras' verbosity during :meth:`fit` (0 silent, 1 progress bar, 2 one
         line per epoch).
     callbacks : list of keras.callbacks.Callback or None, default=None
-        Extra Keras callbacks run during :meth:`fit`."""
+        Extra Keras callbacks run during :meth:`fit`.
+    cache_dir : str, path-like or None, default=None
+        Folder of finished fits. A fit whose parameters and training data
+        match a stored one loads it instead of training, so an interrupted
+        search run again trains only what did not finish. Needs an int
+        ``random_state``. Entries are written atomically."""
 
 _ATTRIBUTES = """\
 classes_ : ndarray of shape (n_classes,)

@@ -88,6 +88,7 @@ class KerasMLPClassifier(_BaseImageClassifier):
         random_state=None,
         verbose=0,
         callbacks=None,
+        cache_dir=None,
         **kwargs,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -113,6 +114,7 @@ class KerasMLPClassifier(_BaseImageClassifier):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.cache_dir = cache_dir
         self._store_routed(kwargs)
 
     def _check_architecture(self):

@@ -1,0 +1,25 @@
+"""Evaluation of fitted classifiers: metrics, figures and HTML reports."""
+
+from ._displays import MisclassifiedImagesDisplay, TrainingCurvesDisplay
+from ._evaluate import (
+    EvaluationResult,
+    default_target_names,
+    evaluate,
+    to_jsonable,
+)
+from ._figures import plot_confusion_matrix, plot_precision_recall_ovr, plot_roc_ovr
+from ._report import search_results_table, write_report
+
+__all__ = [
+    "EvaluationResult",
+    "MisclassifiedImagesDisplay",
+    "TrainingCurvesDisplay",
+    "default_target_names",
+    "evaluate",
+    "plot_confusion_matrix",
+    "plot_precision_recall_ovr",
+    "plot_roc_ovr",
+    "search_results_table",
+    "to_jsonable",
+    "write_report",
+]

@@ -1,0 +1,793 @@
+"""Self-contained HTML evaluation report of a fitted classifier."""
+
+import base64
+import html
+import inspect
+import io
+import json
+import math
+import os
+import secrets
+import shutil
+from datetime import datetime, timezone
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
+from sklearn.utils.validation import check_is_fitted
+
+from ._displays import (
+    MisclassifiedImagesDisplay,
+    TrainingCurvesDisplay,
+    _find_attribute,
+    _to_images,
+)
+from ._evaluate import HEADLINE_METRICS, _check_evaluation_input, evaluate, to_jsonable
+from ._figures import plot_confusion_matrix, plot_precision_recall_ovr, plot_roc_ovr
+
+__all__ = ["search_results_table", "write_report"]
+
+REPORT_FILE = "report.html"
+METRICS_FILE = "metrics.json"
+FIGURES_DIR = "figures"
+_MAX_LIST_ITEMS = 20
+_DPI = 100
+
+
+# ------------------------------------------------------------ search summary
+def _score_suffix(search):
+    results = search.cv_results_
+    if "rank_test_score" in results:
+        return "score"
+    refit = getattr(search, "refit", None)
+    if isinstance(refit, str) and f"rank_test_{refit}" in results:
+        return refit
+    raise ValueError(
+        "Cannot tell which score ranks the candidates: cv_results_ has no "
+        "rank_test_score and the search's refit is not a scorer name."
+    )
+
+
+def _candidate_order(results, suffix):
+    ranks = np.asarray(results[f"rank_test_{suffix}"])
+    n = len(ranks)
+    iters = np.asarray(results.get("iter", np.zeros(n, dtype=int)))
+    # Successive halving ranks all iterations together, but early iterations
+    # ran on fewer resources; later iterations come first, like best_index_.
+    return np.lexsort((np.arange(n), ranks, -iters))
+
+
+@validate_params(
+    {
+        "search": [HasMethods(["fit"])],
+        "top": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def search_results_table(search, *, top=10):
+    """Summarise the best candidates of a fitted hyper-parameter search.
+
+    Parameters
+    ----------
+    search : fitted BaseSearchCV
+        E.g. :class:`~sklearn.model_selection.GridSearchCV`,
+        :class:`~sklearn.model_selection.RandomizedSearchCV` or a halving
+        search. Multi-metric searches are ranked by their ``refit`` scorer.
+    top : int, default=10
+        Number of candidates to keep.
+
+    Returns
+    -------
+    rows : list of dict
+        Best candidates first, each with ``rank``, ``mean_test_score``,
+        ``std_test_score``, ``mean_fit_time`` and ``params``, plus ``iter``
+        and ``n_resources`` for successive-halving searches (whose later
+        iterations come first). JSON-safe; failed fits have ``None`` scores.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skfashion.datasets import load_fashion_mnist_sample
+    >>> from skfashion.metrics import search_results_table
+    >>> X, y = load_fashion_mnist_sample(return_X_y=True)
+    >>> search = GridSearchCV(GaussianNB(), {"var_smoothing": [1e-9, 1e-1]},
+    ...                       cv=2).fit(X[:300], y[:300])
+    >>> rows = search_results_table(search, top=1)
+    >>> rows[0]["rank"], sorted(rows[0])
+    (1, ['mean_fit_time', 'mean_test_score', 'params', 'rank', 'std_test_score'])
+    """
+    check_is_fitted(search, "cv_results_")
+    results = search.cv_results_
+    suffix = _score_suffix(search)
+    rows = []
+    for i in _candidate_order(results, suffix)[:top]:
+        row = {
+            "rank": int(results[f"rank_test_{suffix}"][i]),
+            "mean_test_score": to_jsonable(results[f"mean_test_{suffix}"][i]),
+            "std_test_score": to_jsonable(results[f"std_test_{suffix}"][i]),
+            "mean_fit_time": to_jsonable(results["mean_fit_time"][i]),
+        }
+        for key in ("iter", "n_resources"):
+            if key in results:
+                row[key] = to_jsonable(results[key][i])
+        row["params"] = to_jsonable(results["params"][i])
+        rows.append(row)
+    return rows
+
+
+def _is_number(value):
+    return isinstance(value, (Real, np.number)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _search_figure(search):
+    """Mean test score against each searched parameter, one subplot each."""
+    from matplotlib.figure import Figure
+
+    results = search.cv_results_
+    suffix = _score_suffix(search)
+    names = [k[len("param_"):] for k in results if k.startswith("param_")]
+    if not names:
+        return None
+    scores = np.asarray(results[f"mean_test_{suffix}"], dtype=np.float64)
+    n = len(scores)
+    iters = np.asarray(results.get("iter", np.zeros(n, dtype=int)))
+    n_cols = min(len(names), 3)
+    n_rows = math.ceil(len(names) / n_cols)
+    fig = Figure(figsize=(4.2 * n_cols, 3.4 * n_rows), layout="constrained")
+    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
+    best = getattr(search, "best_index_", None)
+    for ax, name in zip(axes, names, strict=False):
+        column = results[f"param_{name}"]
+        mask = np.ma.getmaskarray(column) | np.isnan(scores)
+        values = [v for v, m in zip(np.ma.getdata(column), mask, strict=True)
+                  if not m]
+        keep = np.flatnonzero(~mask)
+        numeric = bool(values) and all(_is_number(v) for v in values)
+        if numeric:
+            x = np.asarray(values, dtype=np.float64)
+            positive = x[x > 0]
+            if len(positive) == len(x) and x.max() / x.min() > 100:
+                ax.set_xscale("log")
+        else:
+            labels = [str(v) for v in values]
+            categories = list(dict.fromkeys(labels))
+            x = np.array([categories.index(v) for v in labels], dtype=np.float64)
+            ax.set_xticks(range(len(categories)))
+            ax.set_xticklabels(categories, rotation=30, ha="right", fontsize=8)
+            ax.set_xlim(-0.5, len(categories) - 0.5)
+        for it in np.unique(iters[keep]):
+            sel = iters[keep] == it
+            label = None
+            if "iter" in results:
+                label = f"iter {it}"
+                if "n_resources" in results:
+                    label += f" ({results['n_resources'][keep[sel][0]]} samples)"
+            ax.scatter(x[sel], scores[keep][sel], s=22, alpha=0.8, label=label)
+        if best is not None and best in keep:
+            k = int(np.flatnonzero(keep == best)[0])
+            ax.scatter(x[k], scores[best], s=140, marker="*", color="crimson",
+                       zorder=3, label="best")
+        ax.set_xlabel(name, fontsize=9)
+        ax.set_ylabel(f"mean test {suffix}")
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(fontsize="x-small")
+    for ax in axes[len(names):]:
+        ax.set_axis_off()
+    fig.suptitle("Mean cross-validated score against each searched parameter")
+    return fig
+
+
+# ---------------------------------------------------------------- parameters
+def _default_of(owner, name):
+    try:
+        parameter = inspect.signature(type(owner).__init__).parameters[name]
+    except (KeyError, TypeError, ValueError):
+        return inspect.Parameter.empty
+    return parameter.default
+
+
+def _changed_params(estimator, params):
+    """Names of the parameters that differ from their constructor default."""
+    changed = []
+    for key, value in params.items():
+        owner_key, _, name = key.rpartition("__")
+        owner = estimator if not owner_key else params.get(owner_key)
+        if not hasattr(owner, "get_params"):
+            # Routed parameters (e.g. ``optimizer__beta_1``) are set by the user.
+            changed.append(key)
+            continue
+        default = _default_of(owner, name)
+        if default is inspect.Parameter.empty:
+            if value is not None:
+                changed.append(key)
+        elif repr(default) != repr(value):
+            changed.append(key)
+    return changed
+
+
+# -------------------------------------------------------------------- figures
+def _png(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI)
+    return buffer.getvalue()
+
+
+def _figure(figsize, nrows=1, ncols=1):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots(nrows, ncols, squeeze=False)
+
+
+def _make_figures(estimator, X, result, search):
+    """All report figures as ``[(file name, caption, PNG bytes)]``."""
+    figures = []
+    for normalize, stem, caption in (
+        (None, "confusion_matrix", "Confusion matrix (counts)."),
+        ("true", "confusion_matrix_normalized",
+         "Confusion matrix normalised over true classes (rows sum to 1)."),
+    ):
+        fig, ax = _figure((7.5, 6.5))
+        plot_confusion_matrix(result, normalize=normalize, ax=ax[0, 0])
+        figures.append((f"{stem}.png", caption, _png(fig)))
+
+    fig, ax = _figure((7, 6.5))
+    plot_roc_ovr(result, ax=ax[0, 0])
+    figures.append(("roc_ovr.png", "One-vs-rest ROC curves with ROC-AUC.", _png(fig)))
+
+    fig, ax = _figure((7, 6.5))
+    plot_precision_recall_ovr(result, ax=ax[0, 0])
+    figures.append((
+        "precision_recall_ovr.png",
+        "One-vs-rest precision-recall curves with average precision (AP).",
+        _png(fig),
+    ))
+
+    history = _find_attribute(estimator, "history_")
+    if history:
+        display = TrainingCurvesDisplay(history)
+        _, metrics = display._check()
+        fig, ax = _figure((5 * len(metrics), 3.8), 1, len(metrics))
+        display.plot(ax=ax.ravel())
+        figures.append((
+            "training_curves.png",
+            "Training curves: loss and accuracy per epoch, training vs validation.",
+            _png(fig),
+        ))
+
+    image_shape = None
+    if np.ndim(X) == 2:
+        image_shape = _find_attribute(estimator, "image_shape_")
+    try:
+        _to_images(X[:1], image_shape)
+    except ValueError:
+        pass  # not image data: no image grid
+    else:
+        n_wrong = int(np.sum(result.y_true != result.y_pred))
+        n_images = min(16, n_wrong)
+        n_cols = max(1, min(8, n_images))
+        n_rows = max(1, math.ceil(n_images / n_cols))
+        fig, ax = _figure((1.9 * n_cols, 2.2 * n_rows), n_rows, n_cols)
+        MisclassifiedImagesDisplay.from_predictions(
+            X, result.y_true, result.y_pred, result.proba,
+            classes=result.classes, target_names=result.target_names,
+            n_images=n_images, image_shape=image_shape, ax=ax,
+        )
+        figures.append((
+            "misclassified.png",
+            f"The {n_images} most confident mistakes (of {n_wrong}): true and "
+            "predicted class, with the predicted probability.",
+            _png(fig),
+        ))
+
+    if search is not None:
+        fig = _search_figure(search)
+        if fig is not None:
+            figures.append((
+                "search_scores.png",
+                "Mean test score of each search candidate against each searched "
+                "parameter; the star marks the chosen candidate.",
+                _png(fig),
+            ))
+    return figures
+
+
+# ----------------------------------------------------------------------- HTML
+_CSS = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+       margin: 2em auto; max-width: 1100px; color: #222; line-height: 1.45; }
+h1 { border-bottom: 2px solid #345; padding-bottom: .3em; }
+h2 { margin-top: 2em; color: #345; }
+table { border-collapse: collapse; margin: .6em 0; font-size: .92em; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left;
+         vertical-align: top; }
+th { background: #eef2f6; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.changed td { background: #fff6d6; font-weight: 600; }
+tr.best td { background: #e4f4e4; }
+code, pre { font-family: Menlo, Consolas, monospace; font-size: .9em; }
+pre { background: #f6f8fa; padding: .8em; overflow-x: auto; }
+figure { margin: 1.2em 0; }
+figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { color: #555; font-size: .9em; }
+.muted { color: #777; }
+"""
+
+
+def _esc(value):
+    return html.escape(str(value), quote=True)
+
+
+def _fmt(value):
+    """The one formatting of numbers in the report: floats to 4 decimals."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def _num_cell(value, *, count=False, **attrs):
+    extra = "".join(f' {k.replace("_", "-")}="{_esc(v)}"' for k, v in attrs.items())
+    if value is not None and not isinstance(value, str):
+        extra += f' data-value="{_esc(json.dumps(value))}"'
+    text = _fmt(round(value) if count and isinstance(value, float) else value)
+    return f'<td class="num"{extra}>{_esc(text)}</td>'
+
+
+def _row_class(name, condition):
+    return f' class="{name}"' if condition else ""
+
+
+def _param_text(value):
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _render_value(value):
+    """Any JSON-safe value as HTML: dicts become nested tables."""
+    if isinstance(value, dict):
+        if not value:
+            return '<span class="muted">(empty)</span>'
+        rows = "".join(
+            f"<tr><th>{_esc(k)}</th><td>{_render_value(v)}</td></tr>"
+            for k, v in value.items()
+        )
+        return f"<table>{rows}</table>"
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            return "".join(_render_value(v) for v in value)
+        shown = ", ".join(_esc(_fmt(v)) for v in value[:_MAX_LIST_ITEMS])
+        if len(value) > _MAX_LIST_ITEMS:
+            shown += f' <span class="muted">&hellip; ({len(value)} items)</span>'
+        return f"[{shown}]"
+    return _esc(_fmt(value))
+
+
+def _section(section_id, title, body):
+    return f'<section id="{section_id}">\n<h2>{_esc(title)}</h2>\n{body}\n</section>'
+
+
+def _table(header, rows):
+    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+    return f"<table>\n<tr>{head}</tr>\n" + "\n".join(rows) + "\n</table>"
+
+
+def _summary_html(data):
+    rows = [
+        f"<tr><th>{_esc(name.replace('_', ' '))}</th>"
+        f"{_num_cell(data[name], data_metric=name)}</tr>"
+        for name in HEADLINE_METRICS
+    ]
+    body = _table(["metric", "value"], rows)
+    findings = []
+    worst = data["worst_f1_class"]
+    findings.append(
+        f"<li>Lowest F1: <strong>{_esc(worst['name'])}</strong> "
+        f'(<span data-metric="worst_f1_class.f1">{_esc(_fmt(worst["f1"]))}</span>)'
+        "</li>"
+    )
+    lowest = data["lowest_auc_class"]
+    if lowest is not None:
+        findings.append(
+            f"<li>Lowest ROC-AUC: <strong>{_esc(lowest['name'])}</strong> "
+            f'(<span data-metric="lowest_auc_class.roc_auc">'
+            f"{_esc(_fmt(lowest['roc_auc']))}</span>)</li>"
+        )
+    if data["most_confused"]:
+        top = data["most_confused"][0]
+        findings.append(
+            f"<li>Most frequent mistake: <strong>{_esc(top['true_name'])}</strong> "
+            f"predicted as <strong>{_esc(top['predicted_name'])}</strong> "
+            f"({_esc(_fmt(top['count']))} times)</li>"
+        )
+    body += f"\n<p>Evaluated on {_esc(_fmt(data['n_samples']))} samples.</p>"
+    body += "\n<ul>" + "".join(findings) + "</ul>"
+    return _section("summary", "Headline metrics", body)
+
+
+def _model_html(data):
+    model = data["model"]
+    changed = set(model["changed_params"])
+    rows = [
+        f"<tr{_row_class('changed', k in changed)}><th>{_esc(k)}</th>"
+        f"<td><code>{_esc(_param_text(v))}</code></td></tr>"
+        for k, v in model["params"].items()
+    ]
+    body = (
+        f"<p>Class <code>{_esc(model['module'])}.{_esc(model['class'])}</code>; "
+        "parameters that differ from the default are highlighted.</p>\n"
+        + _table(["parameter", "value"], rows)
+        + f"\n<pre>{_esc(model['repr'])}</pre>"
+    )
+    return _section("model", "Model", body)
+
+
+def _data_html(data):
+    if data["data_info"] is None:
+        body = '<p class="muted">No data provenance was given.</p>'
+    else:
+        body = _render_value(data["data_info"])
+    return _section("data", "Data", body)
+
+
+def _timings_html(data):
+    timings = data["timings"]
+    if not timings:
+        body = '<p class="muted">No timings were given.</p>'
+    else:
+        rows = [
+            f"<tr><th>{_esc(k)}</th>"
+            + (_num_cell(v, data_timing=k) if not isinstance(v, (dict, list))
+               else f"<td>{_render_value(v)}</td>")
+            + "</tr>"
+            for k, v in timings.items()
+        ]
+        body = _table(["what", "value"], rows)
+    return _section("timings", "Timings", body)
+
+
+def _report_table_html(data):
+    report = data["classification_report"]
+    rows = []
+    for key, entry in report.items():
+        if not isinstance(entry, dict):
+            # The accuracy row is a bare number in scikit-learn's dict.
+            rows.append(
+                f"<tr><th>{_esc(key)}</th><td></td><td></td>"
+                f"{_num_cell(entry, data_report=key, data_field='f1-score')}"
+                f"{_num_cell(data['n_samples'])}</tr>"
+            )
+            continue
+        cells = "".join(
+            _num_cell(entry[f], data_report=key, data_field=f)
+            for f in ("precision", "recall", "f1-score")
+        )
+        # scikit-learn stores supports as floats; they are counts.
+        cells += _num_cell(
+            entry["support"], data_report=key, data_field="support", count=True
+        )
+        rows.append(f"<tr><th>{_esc(key)}</th>{cells}</tr>")
+    body = _table(["class", "precision", "recall", "F1", "support"], rows)
+    return _section("classification-report", "Classification report", body)
+
+
+def _auc_html(data):
+    lowest = data["lowest_auc_class"]
+    rows = []
+    for entry in data["per_class"]:
+        is_lowest = lowest is not None and entry["name"] == lowest["name"]
+        rows.append(
+            f"<tr{_row_class('changed', is_lowest)}><th>{_esc(entry['name'])}"
+            f"</th>{_num_cell(entry['roc_auc'], data_class=entry['name'])}"
+            f"{_num_cell(entry['support'])}</tr>"
+        )
+    for name in ("roc_auc_macro", "roc_auc_weighted"):
+        label = name.replace("roc_auc_", "") + " average"
+        rows.append(
+            f"<tr><th>{_esc(label)}</th>{_num_cell(data[name], data_metric=name)}"
+            "<td></td></tr>"
+        )
+    body = (
+        "<p>One-vs-rest ROC-AUC of each class; the lowest is highlighted.</p>\n"
+        + _table(["class", "ROC-AUC", "support"], rows)
+    )
+    return _section("roc-auc", "Per-class ROC-AUC", body)
+
+
+def _confusions_html(data):
+    pairs = data["most_confused"]
+    if not pairs:
+        return _section("confusions", "Most confused classes",
+                        '<p class="muted">No mistakes.</p>')
+    rows = [
+        f"<tr><td>{_esc(p['true_name'])}</td><td>{_esc(p['predicted_name'])}</td>"
+        f"{_num_cell(p['count'])}</tr>"
+        for p in pairs
+    ]
+    body = _table(["true class", "predicted as", "count"], rows)
+    return _section("confusions", "Most confused classes", body)
+
+
+def _figure_html(name, caption, png):
+    uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure id="fig-{_esc(Path(name).stem)}"><img src="{uri}" '
+        f'alt="{_esc(caption)}">\n<figcaption>{_esc(caption)}</figcaption></figure>'
+    )
+
+
+def _search_html(data, search_figure):
+    search = data["search"]
+    extra = [k for k in ("iter", "n_resources") if k in (search["top"] or [{}])[0]]
+    header = ["rank", "mean test score", "std test score", "mean fit time (s)",
+              *extra, "parameters"]
+    rows = []
+    for row in search["top"]:
+        cells = "".join(
+            _num_cell(row[k], data_field=k)
+            for k in ("rank", "mean_test_score", "std_test_score", "mean_fit_time",
+                      *extra)
+        )
+        params = ", ".join(
+            f"{k}={_param_text(v)}" for k, v in row["params"].items()
+        )
+        best = row["params"] == search["best_params"]
+        rows.append(
+            f"<tr{_row_class('best', best)}>{cells}"
+            f"<td><code>{_esc(params)}</code></td></tr>"
+        )
+    body = (
+        f"<p><code>{_esc(search['class'])}</code> over "
+        f"{_esc(_fmt(search['n_candidates']))} candidates; best mean test score "
+        f'<span data-metric="search.best_score">{_esc(_fmt(search["best_score"]))}'
+        "</span>. Top candidates:</p>\n"
+        + _table(header, rows)
+    )
+    if search_figure is not None:
+        body += "\n" + _figure_html(*search_figure)
+    return _section("search", "Hyper-parameter search", body)
+
+
+def _render_html(data, figures):
+    title = data["title"]
+    main_figures = [f for f in figures if f[0] != "search_scores.png"]
+    search_figure = next((f for f in figures if f[0] == "search_scores.png"), None)
+    parts = [
+        _summary_html(data),
+        _model_html(data),
+        _data_html(data),
+        _timings_html(data),
+        _report_table_html(data),
+        _auc_html(data),
+        _confusions_html(data),
+        _section("figures", "Figures",
+                 "\n".join(_figure_html(*f) for f in main_figures)),
+    ]
+    if data["search"] is not None:
+        parts.append(_search_html(data, search_figure))
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{_esc(title)}</h1>\n"
+        f'<p class="muted">Generated {_esc(data["generated"])} by skfashion '
+        f"{_esc(data['skfashion_version'])}; metrics are also in "
+        f"<code>{METRICS_FILE}</code>.</p>\n"
+        + "\n".join(parts)
+        + "\n</body>\n</html>\n"
+    )
+
+
+# ---------------------------------------------------------------------- write
+def _write_files(out_dir, files):
+    """Write ``{relative path: bytes}`` into ``out_dir`` all but atomically.
+
+    The files go to a hidden folder next to ``out_dir`` first; a new
+    ``out_dir`` is then renamed into place in one step. An existing one gets
+    our files moved in: ``figures/`` as a whole, then ``metrics.json`` and
+    last ``report.html``; anything else in it stays.
+    """
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".{out_dir.name}.tmp-{secrets.token_hex(6)}"
+    tmp.mkdir()
+    try:
+        for rel, content in files.items():
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        if not out_dir.exists():
+            try:
+                os.rename(tmp, out_dir)
+                return
+            except OSError:
+                pass  # created meanwhile: merge into it below
+        old_figures = out_dir / FIGURES_DIR
+        if old_figures.exists() or old_figures.is_symlink():
+            os.rename(old_figures, tmp / f"{FIGURES_DIR}.old")
+        os.rename(tmp / FIGURES_DIR, old_figures)
+        os.replace(tmp / METRICS_FILE, out_dir / METRICS_FILE)
+        os.replace(tmp / REPORT_FILE, out_dir / REPORT_FILE)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@validate_params(
+    {
+        "estimator": "no_validation",
+        "X": ["array-like"],
+        "y": ["array-like"],
+        "out_dir": [str, os.PathLike],
+        "search": [HasMethods(["fit"]), None],
+        "data_info": [dict, None],
+        "timings": [dict, None],
+        "target_names": ["array-like", None],
+        "title": [str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def write_report(
+    estimator,
+    X,
+    y,
+    out_dir,
+    *,
+    search=None,
+    data_info=None,
+    timings=None,
+    target_names=None,
+    title=None,
+):
+    """Evaluate a fitted classifier and write an HTML report with figures.
+
+    Writes into the run folder ``out_dir``:
+
+    - ``report.html``: one self-contained page (inline CSS, figures as PNG
+      data URIs, no scripts or external links) that opens from disk;
+    - ``metrics.json``: :meth:`EvaluationResult.to_dict` plus ``model``
+      (class and parameters), ``data_info``, ``timings`` and ``search``; every
+      number in the page is formatted from this same data (floats to 4
+      decimals);
+    - ``figures/*.png``: the figures of the page.
+
+    The page shows the headline metrics, the model and its parameters
+    (non-default ones highlighted), the data provenance, timings, the
+    classification report, per-class ROC-AUC, the most confused classes, the
+    confusion matrix (counts and normalised), one-vs-rest ROC and
+    precision-recall curves, the training curves (when the model has a
+    ``history_``), the most confident mistakes (for image data) and, with
+    ``search``, its best candidates and score against each parameter.
+
+    Everything is computed before anything is written, so bad input raises
+    without creating ``out_dir``. The files are written to a hidden folder
+    next to ``out_dir`` and then moved in. An existing ``out_dir`` keeps its
+    other files; ``report.html``, ``metrics.json`` and the whole ``figures/``
+    folder are replaced.
+
+    Parameters
+    ----------
+    estimator : fitted classifier
+        Classifier with ``predict``, ``predict_proba`` and ``classes_``, e.g.
+        ``search.best_estimator_`` (or the fitted search itself).
+    X : array-like
+        Evaluation samples (images, flat or 2-D, for the image grid).
+    y : array-like of shape (n_samples,)
+        True labels.
+    out_dir : str or path-like
+        Run folder; created with its parents if needed.
+    search : fitted BaseSearchCV, default=None
+        Hyper-parameter search to summarise, including halving searches.
+    data_info : dict, default=None
+        Data provenance, rendered as given, e.g. ``{"files": bunch.files,
+        "n_train": 60000, "n_test": 10000}``.
+    timings : dict, default=None
+        Durations or other timing facts, e.g. ``{"fit_seconds": 83.2}``.
+    target_names : array-like of str, default=None
+        Class names in the order of ``classes_``; see :func:`evaluate`.
+    title : str, default=None
+        Page title; "<estimator class> evaluation report" by default.
+
+    Returns
+    -------
+    path : pathlib.Path
+        Path of the written ``report.html``.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If the estimator or the search is not fitted.
+    ValueError
+        For the input errors of :func:`evaluate`.
+    NotADirectoryError
+        If ``out_dir`` exists and is not a folder.
+
+    See Also
+    --------
+    evaluate : The metrics alone.
+    search_results_table : The search summary alone.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skfashion.datasets import load_fashion_mnist_sample
+    >>> from skfashion.metrics import write_report
+    >>> X, y = load_fashion_mnist_sample(return_X_y=True)
+    >>> clf = GaussianNB().fit(X[:600], y[:600])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = write_report(clf, X[600:], y[600:], pathlib.Path(tmp) / "run")
+    ...     print(path.name, sorted(p.name for p in path.parent.iterdir()))
+    report.html ['figures', 'metrics.json', 'report.html']
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(
+            f"out_dir {str(out_dir)!r} exists and is not a folder."
+        )
+    _check_evaluation_input(estimator, X, y)
+    if search is not None:
+        check_is_fitted(search, "cv_results_")
+        _score_suffix(search)
+
+    result = evaluate(estimator, X, y, target_names=target_names)
+    figures = _make_figures(estimator, X, result, search)
+    params = estimator.get_params(deep=True)
+    data = result.to_dict()
+    data.update(
+        title=title or f"{type(estimator).__name__} evaluation report",
+        generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        skfashion_version=_version(),
+        model={
+            "class": type(estimator).__name__,
+            "module": type(estimator).__module__,
+            "params": to_jsonable(params),
+            "changed_params": _changed_params(estimator, params),
+            "repr": repr(estimator),
+        },
+        data_info=to_jsonable(data_info),
+        timings=to_jsonable(timings or {}),
+        search=None if search is None else _search_info(search),
+        figures=[
+            {"file": f"{FIGURES_DIR}/{name}", "caption": caption}
+            for name, caption, _ in figures
+        ],
+    )
+    json_text = json.dumps(data, indent=2, allow_nan=False)
+    # The page is rendered from the parsed JSON so that it cannot show a
+    # number other than the one in metrics.json.
+    page = _render_html(json.loads(json_text), figures)
+
+    files = {f"{FIGURES_DIR}/{name}": png for name, _, png in figures}
+    files[METRICS_FILE] = (json_text + "\n").encode("utf-8")
+    files[REPORT_FILE] = page.encode("utf-8")
+    _write_files(out_dir, files)
+    return out_dir / REPORT_FILE
+
+
+def _search_info(search):
+    results = search.cv_results_
+    suffix = _score_suffix(search)
+    return {
+        "class": type(search).__name__,
+        "scoring": suffix,
+        "n_candidates": len(results["params"]),
+        "best_score": to_jsonable(getattr(search, "best_score_", None)),
+        "best_params": to_jsonable(getattr(search, "best_params_", None)),
+        "searched_params": [k[len("param_"):] for k in results
+                            if k.startswith("param_")],
+        "top": search_results_table(search, top=10),
+    }
+
+
+def _version():
+    from .. import __version__
+
+    return __version__

@@ -1,0 +1,25 @@
+"""Search presets and helpers around scikit-learn's hyperparameter searchers."""
+
+from ._presets import Preset, get_preset, list_presets
+from ._progress import fit_search
+from ._search import (
+    check_search_space,
+    count_fits,
+    halving_schedule,
+    make_search,
+    share_cores_between_workers,
+    tf_threads_for,
+)
+
+__all__ = [
+    "Preset",
+    "check_search_space",
+    "count_fits",
+    "fit_search",
+    "get_preset",
+    "halving_schedule",
+    "list_presets",
+    "make_search",
+    "share_cores_between_workers",
+    "tf_threads_for",
+]

@@ -1,0 +1,286 @@
+"""Search presets: the five reference studies and our recommended spaces.
+
+Each preset holds an estimator configured as the study's network, the
+study's search space as scikit-learn ``param_distributions`` (scipy.stats
+distributions where the study samples a range) and its protocol (folds,
+epochs, trials) as defaults of :func:`~skfashion.model_selection.make_search`.
+"""
+
+from dataclasses import dataclass, field
+from itertools import product
+
+from scipy.stats import loguniform, randint
+from sklearn.base import clone
+from sklearn.model_selection import KFold, ShuffleSplit
+
+from ..models import KerasCNNClassifier, KerasMLPClassifier
+
+# Settings that make the networks behave like the plain Keras models of the
+# studies: constant learning rate, no decoupled weight decay, no augmentation.
+_PLAIN_TRAINING = dict(lr_schedule="constant", weight_decay=0.0, optimizer="adam")
+
+
+@dataclass
+class Preset:
+    """A search preset: estimator, parameter space and protocol.
+
+    Attributes
+    ----------
+    name : str
+        Identifier used by :func:`get_preset` and ``skfashion tune --preset``.
+    description : str
+        One line on what the preset reproduces.
+    estimator : estimator
+        Unfitted estimator with the preset's fixed settings.
+    param_distributions : dict
+        Search space for ``RandomizedSearchCV`` / ``HalvingRandomSearchCV``.
+    n_iter : int
+        Number of sampled candidates (trials) of the protocol.
+    cv : int or cross-validation splitter
+        Cross-validation of the protocol.
+    reported_test_accuracy : float or None
+        Test accuracy the study reports, the figure to beat.
+    """
+
+    name: str
+    description: str
+    estimator: object
+    param_distributions: dict
+    n_iter: int
+    cv: object
+    reported_test_accuracy: float | None = None
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def epochs(self):
+        """Epochs per training of the protocol."""
+        return self.estimator.epochs
+
+
+def _s1():
+    return Preset(
+        name="s1-cnn",
+        description="S1: 12-layer CNN, Keras Tuner RandomSearch, 4-fold CV, 3 trials",
+        estimator=KerasCNNClassifier(
+            conv_filters=(64, 128),
+            padding="valid",
+            batch_norm=True,
+            pooling="max",
+            dense_units=320,
+            random_erasing=0.0,
+            batch_size=32,
+            epochs=10,
+            **_PLAIN_TRAINING,
+        ),
+        param_distributions={
+            "conv_dropout": [0.2, 0.3, 0.4, 0.5],
+            "dense_units": [256, 320, 384, 448, 512],
+            "dropout": [0.2, 0.3, 0.4, 0.5],
+            "learning_rate": loguniform(1e-4, 1e-2),
+        },
+        n_iter=3,
+        cv=KFold(4, shuffle=True, random_state=0),
+        reported_test_accuracy=0.916,
+    )
+
+
+def _s2():
+    filters = (32, 64, 96, 128)
+    return Preset(
+        name="s2-cnn",
+        description="S2: two-conv CNN with L2, Keras Tuner RandomSearch, 90/10 holdout",
+        estimator=KerasCNNClassifier(
+            conv_filters=(64, 64),
+            padding="valid",
+            batch_norm=False,
+            pooling=None,
+            conv_dropout=0.0,
+            dense_units=64,
+            dropout=0.0,
+            random_erasing=0.0,
+            l2=1e-4,
+            batch_size=32,
+            epochs=10,
+            **_PLAIN_TRAINING,
+        ),
+        param_distributions={
+            "conv_filters": list(product(filters, filters)),
+            "kernel_size": [3, 5],
+            "dense_units": [32, 64, 96, 128],
+            "learning_rate": [1e-2, 1e-3],
+        },
+        n_iter=10,
+        cv=ShuffleSplit(n_splits=1, test_size=0.1, random_state=0),
+        reported_test_accuracy=0.91,
+        notes="Trials and epochs are not reported; 10 trials of 10 epochs assumed.",
+    )
+
+
+def _s3():
+    units = [32, 64, 128, 256, 512]
+    return Preset(
+        name="s3-mlp",
+        description="S3: Flatten + 3 Dense MLP, Keras Tuner",
+        estimator=KerasMLPClassifier(
+            hidden_layer_sizes=(256, 128),
+            dropout=0.0,
+            batch_norm=False,
+            batch_size=32,
+            epochs=10,
+            **_PLAIN_TRAINING,
+        ),
+        param_distributions={
+            "hidden_layer_sizes": list(product(units, units)),
+            "activation": list(product(["relu", "tanh"], ["relu", "tanh"])),
+            "optimizer": ["sgd", "adam", "rmsprop", "nadam"],
+            "learning_rate": loguniform(1e-4, 1e-2),
+        },
+        n_iter=10,
+        cv=ShuffleSplit(n_splits=1, test_size=0.1, random_state=0),
+        reported_test_accuracy=0.8915,
+        notes="Trials, epochs and unit ranges are not reported; assumed.",
+    )
+
+
+def _s4():
+    sizes = [
+        (n,) * depth for depth in (1, 2, 3, 4) for n in (64, 128, 256, 512)
+    ]
+    return Preset(
+        name="s4-mlp",
+        description="S4: deep MLP, Keras Tuner, early stopping (patience 5), 54k/6k split",
+        estimator=KerasMLPClassifier(
+            hidden_layer_sizes=(256, 256),
+            dropout=0.2,
+            batch_norm=False,
+            l2=1e-4,
+            early_stopping=True,
+            patience=5,
+            validation_fraction=0.1,
+            batch_size=32,
+            epochs=50,
+            **_PLAIN_TRAINING,
+        ),
+        param_distributions={
+            "hidden_layer_sizes": sizes,
+            "activation": ["relu", "tanh"],
+            "optimizer": ["sgd", "adam", "adagrad", "nadam", "adadelta", "rmsprop"],
+            "learning_rate": loguniform(1e-4, 1e-2),
+        },
+        n_iter=10,
+        cv=ShuffleSplit(n_splits=1, test_size=0.1, random_state=0),
+        reported_test_accuracy=0.895,
+    )
+
+
+def _s5():
+    return Preset(
+        name="s5-mlp",
+        description="S5: Dense(32, sigmoid) MLP; learning rate x optimizer x batch size",
+        estimator=KerasMLPClassifier(
+            hidden_layer_sizes=(32,),
+            activation="sigmoid",
+            dropout=0.0,
+            batch_norm=False,
+            batch_size=128,
+            epochs=20,
+            **_PLAIN_TRAINING,
+        ),
+        param_distributions={
+            "learning_rate": [0.001, 0.01, 0.1],
+            "optimizer": ["sgd", "adam", "nadam", "rmsprop"],
+            "batch_size": [128, 256],
+        },
+        n_iter=24,  # the whole grid
+        cv=ShuffleSplit(n_splits=1, test_size=0.1, random_state=0),
+        reported_test_accuracy=0.867,
+    )
+
+
+def _cnn():
+    return Preset(
+        name="cnn",
+        description="skfashion's recommended CNN space (around the default network)",
+        estimator=KerasCNNClassifier(epochs=25),
+        param_distributions={
+            "conv_filters": [(32, 64), (48, 96), (32, 64, 128)],
+            "dense_units": [128, 256, 512],
+            "conv_dropout": [0.1, 0.25, 0.4],
+            "dropout": [0.3, 0.4, 0.5],
+            "random_erasing": [0.15, 0.3, 0.45],
+            "learning_rate": loguniform(7e-4, 5e-3),
+            "weight_decay": loguniform(1e-5, 1e-3),
+        },
+        n_iter=9,
+        cv=KFold(3, shuffle=True, random_state=0),
+    )
+
+
+def _mlp():
+    return Preset(
+        name="mlp",
+        description="skfashion's recommended MLP space (around the default network)",
+        estimator=KerasMLPClassifier(epochs=30),
+        param_distributions={
+            "hidden_layer_sizes": [(256, 128), (512, 256), (1024, 512), (512, 256, 128)],
+            "dropout": [0.2, 0.3, 0.4],
+            "learning_rate": loguniform(7e-4, 5e-3),
+            "weight_decay": loguniform(1e-5, 1e-3),
+            "batch_size": randint(128, 513),
+        },
+        n_iter=9,
+        cv=KFold(3, shuffle=True, random_state=0),
+    )
+
+
+_PRESETS = {p().name: p for p in (_s1, _s2, _s3, _s4, _s5, _cnn, _mlp)}
+
+
+def list_presets():
+    """Names and one-line descriptions of the available presets.
+
+    Returns
+    -------
+    presets : dict of str to str
+        Preset name to description, in a stable order.
+
+    Examples
+    --------
+    >>> from skfashion.model_selection import list_presets
+    >>> list(list_presets())
+    ['s1-cnn', 's2-cnn', 's3-mlp', 's4-mlp', 's5-mlp', 'cnn', 'mlp']
+    """
+    return {name: factory().description for name, factory in _PRESETS.items()}
+
+
+def get_preset(name):
+    """Return a fresh copy of the preset called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_presets`.
+
+    Returns
+    -------
+    preset : Preset
+        Its ``estimator`` is a new unfitted estimator on every call.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import RandomizedSearchCV
+    >>> from skfashion.model_selection import get_preset
+    >>> s1 = get_preset("s1-cnn")
+    >>> search = RandomizedSearchCV(s1.estimator, s1.param_distributions,
+    ...                             n_iter=s1.n_iter, cv=s1.cv)
+    >>> s1.n_iter, s1.cv.get_n_splits(), s1.epochs
+    (3, 4, 10)
+    """
+    if name not in _PRESETS:
+        raise ValueError(
+            f"Unknown preset {name!r}; choose one of {', '.join(_PRESETS)}."
+        )
+    preset = _PRESETS[name]()
+    preset.estimator = clone(preset.estimator)
+    return preset

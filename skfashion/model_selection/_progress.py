@@ -1,0 +1,157 @@
+"""Fitting a search with a progress display.
+
+scikit-learn's searchers have no per-fit callback, so the scorer is wrapped:
+each (candidate, fold) score is appended to a small file, which works from
+worker processes too, and a thread of the calling process reads the file to
+show fits done / total, elapsed time, ETA and the best score so far.
+"""
+
+import math
+import os
+import sys
+import tempfile
+import threading
+import time
+
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+
+
+class _ReportingScorer:
+    """Scorer that also appends each score to ``path`` (picklable)."""
+
+    def __init__(self, scorer, path):
+        self.scorer = scorer
+        self.path = path
+
+    def __call__(self, estimator, X, y=None, **kwargs):
+        score = self.scorer(estimator, X, y, **kwargs)
+        # One short append per fit: atomic enough for a progress display.
+        with open(self.path, "a") as f:
+            f.write(f"{float(score)!r}\n")
+        return score
+
+
+def _read_scores(path):
+    try:
+        with open(path) as f:
+            return [float(line) for line in f if line.strip()]
+    except (OSError, ValueError):
+        return []
+
+
+def _total_fits(search, X, y):
+    try:
+        n_splits = check_cv(search.cv, y, classifier=True).get_n_splits(X, y)
+    except Exception:  # a custom splitter that needs groups: no total
+        return None
+    if hasattr(search, "n_candidates"):  # successive halving
+        n = search.n_candidates
+        if not isinstance(n, int):
+            return None
+        total, factor = 0, search.factor
+        while n >= 1:
+            total += n
+            if n == 1:
+                break
+            n = math.ceil(n / factor)
+        return total * n_splits
+    if hasattr(search, "n_iter"):
+        return search.n_iter * n_splits
+    from sklearn.model_selection import ParameterGrid
+
+    return len(ParameterGrid(search.param_grid)) * n_splits
+
+
+def _format_seconds(s):
+    s = int(s)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else (
+        f"{s // 60:02d}:{s % 60:02d}"
+    )
+
+
+def _progress_line(done, total, elapsed, best):
+    eta = "?"
+    if total and done:
+        eta = _format_seconds(elapsed / done * max(total - done, 0))
+    best_txt = "-" if best is None else f"{best:.4f}"
+    of = f"/{total}" if total else ""
+    return (
+        f"fits {done}{of}  elapsed {_format_seconds(elapsed)}  eta {eta}  "
+        f"best score {best_txt}"
+    )
+
+
+def fit_search(search, X, y=None, *, verbose=1, stream=None, interval=0.5, **fit_params):
+    """Fit a scikit-learn search while showing its progress.
+
+    Parameters
+    ----------
+    search : BaseSearchCV
+        Any scikit-learn search (random, grid, halving), single metric.
+    X, y : array-like
+        Training data.
+    verbose : int, default=1
+        0: silent (the search is simply fitted). 1: a progress bar on a
+        terminal, plain lines otherwise.
+    stream : file-like or None, default=None
+        Where to write; defaults to ``sys.stderr``.
+    interval : float, default=0.5
+        Seconds between updates.
+    **fit_params : dict
+        Passed to ``search.fit``.
+
+    Returns
+    -------
+    search : BaseSearchCV
+        The fitted search.
+    """
+    if verbose == 0 or isinstance(search.scoring, (dict, list, tuple)):
+        return search.fit(X, y, **fit_params)
+    stream = sys.stderr if stream is None else stream
+    original = search.scoring
+    scorer = check_scoring(search.estimator, scoring=original)
+    total = _total_fits(search, X, y)
+    fd, path = tempfile.mkstemp(prefix="skfashion-progress-", suffix=".txt")
+    os.close(fd)
+    stop = threading.Event()
+    start = time.perf_counter()
+    tty = hasattr(stream, "isatty") and stream.isatty()
+
+    def show():
+        bar, last_done = None, -1
+        if tty:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=total, unit="fit", file=stream, desc="search")
+        while True:
+            finished = stop.wait(interval)
+            scores = _read_scores(path)
+            done, best = len(scores), (max(scores) if scores else None)
+            if bar is not None:
+                bar.n = done
+                if best is not None:
+                    bar.set_postfix(best=f"{best:.4f}", refresh=False)
+                bar.refresh()
+            elif done != last_done:
+                print(_progress_line(done, total, time.perf_counter() - start, best),
+                      file=stream, flush=True)
+            last_done = done
+            if finished:
+                break
+        if bar is not None:
+            bar.close()
+
+    thread = threading.Thread(target=show, daemon=True)
+    search.set_params(scoring=_ReportingScorer(scorer, path))
+    thread.start()
+    try:
+        search.fit(X, y, **fit_params)
+    finally:
+        stop.set()
+        thread.join()
+        search.set_params(scoring=original)
+        if hasattr(search, "scorer_"):
+            search.scorer_ = scorer
+        os.unlink(path)
+    return search

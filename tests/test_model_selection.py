@@ -1,0 +1,200 @@
+"""Presets, search helpers, halving, parallel/Dask runs, resume and progress."""
+
+import io
+import os
+
+import numpy as np
+import pytest
+from sklearn.model_selection import KFold, ParameterSampler, RandomizedSearchCV
+
+from skfashion.model_selection import (
+    count_fits,
+    fit_search,
+    get_preset,
+    halving_schedule,
+    list_presets,
+    make_search,
+)
+from skfashion.models import KerasMLPClassifier
+
+TINY_MLP = dict(hidden_layer_sizes=(16,), epochs=2, batch_size=32, random_state=0)
+SPACE = {"dropout": [0.0, 0.2], "learning_rate": [1e-3, 3e-3]}
+
+
+@pytest.mark.parametrize("name", list(list_presets()))
+def test_each_preset_builds_and_fits(name, sample):
+    X, y = sample
+    preset = get_preset(name)
+    params = next(iter(ParameterSampler(preset.param_distributions, 1, random_state=0)))
+    est = preset.estimator.set_params(**params, epochs=1, random_state=0)
+    est.fit(X[:200], y[:200])
+    assert est.predict_proba(X[:5]).shape == (5, 10)
+    assert preset.n_iter >= 1 and preset.cv.get_n_splits() >= 1
+
+
+def test_s1_architecture_is_exact():
+    model = get_preset("s1-cnn").estimator
+    assert model.get_params()["conv_filters"] == (64, 128)
+    assert model.padding == "valid" and model.batch_norm and model.pooling == "max"
+
+
+def test_s5_deeper_mlp_parameter_count(sample):
+    X, y = sample
+    est = get_preset("s5-mlp").estimator.set_params(
+        hidden_layer_sizes=(64, 32, 32), epochs=1
+    )
+    est.fit(X[:100], y[:100])
+    assert est.model_.count_params() == 53_706  # the figure S5 reports
+
+
+def test_s1_protocol_end_to_end(sample):
+    X, y = sample
+    s1 = get_preset("s1-cnn")
+    s1.estimator.set_params(epochs=1, batch_size=64, random_state=0)
+    search = RandomizedSearchCV(
+        s1.estimator, s1.param_distributions, n_iter=3,
+        cv=KFold(4, shuffle=True, random_state=0), random_state=0,
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 3
+    assert count_fits(search) == (12, 12)
+    assert 0.1 < search.best_score_ <= 1.0
+
+
+def test_make_search_from_preset_and_estimator():
+    search = make_search("s1-cnn", random_state=0)
+    assert type(search).__name__ == "RandomizedSearchCV"
+    assert search.n_iter == 3 and search.cv.get_n_splits() == 4
+    assert search.estimator.random_state == 0
+    grid = make_search(KerasMLPClassifier(), SPACE, method="grid", cv=3)
+    assert type(grid).__name__ == "GridSearchCV"
+
+
+def test_halving_on_epochs(sample):
+    X, y = sample
+    est = KerasMLPClassifier(**{**TINY_MLP, "epochs": 4})
+    search = make_search(
+        est, SPACE, method="halving", n_iter=4, factor=2, min_resources=1,
+        cv=KFold(2, shuffle=True, random_state=0), random_state=0,
+    ).fit(X, y)
+    assert list(search.n_resources_) == [1, 2, 4]
+    assert list(search.n_candidates_) == [4, 2, 1]
+    n_fits, epochs = count_fits(search)
+    assert n_fits == (4 + 2 + 1) * 2
+    assert epochs == (4 * 1 + 2 * 2 + 1 * 4) * 2
+    assert halving_schedule(4, 4, factor=2) == [(4, 1), (2, 2), (1, 4)]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(param_distributions={"hidden_units": [1]}), "does not have"),
+        (dict(param_distributions={}), "non-empty"),
+        (dict(param_distributions={"dropout": []}), "is empty"),
+        (dict(param_distributions={"epochs": [1, 2]}, method="halving"), "resource"),
+        (dict(param_distributions=SPACE, method="bayes"), "method"),
+    ],
+)
+def test_bad_search_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_search(KerasMLPClassifier(), **kwargs)
+
+
+def test_unknown_preset():
+    with pytest.raises(ValueError, match="Unknown preset 'nope'.*s1-cnn"):
+        get_preset("nope")
+
+
+class _Interrupt:
+    """Scorer that stops the search like Ctrl-C after ``n`` scored fits."""
+
+    def __init__(self, n):
+        self.n = n
+        self.calls = 0
+
+    def __call__(self, est, X, y):
+        self.calls += 1
+        if self.calls > self.n:
+            raise KeyboardInterrupt
+        return est.score(X, y)
+
+
+def test_interrupted_search_resumes_without_retraining(sample, tmp_path):
+    X, y = sample
+    X, y = X[:400], y[:400]
+    cache = tmp_path / "cache"
+
+    def search(scoring=None, cache_dir=cache):
+        return make_search(
+            KerasMLPClassifier(**TINY_MLP), SPACE, n_iter=3, cv=KFold(2),
+            random_state=0, cache_dir=cache_dir, scoring=scoring,
+        )
+
+    with pytest.raises(KeyboardInterrupt):
+        search(scoring=_Interrupt(3)).fit(X, y)
+    done = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    # the fit in progress when interrupted finished before its scoring
+    assert 3 <= len(done) < 6
+    assert not [p for p in cache.iterdir() if p.suffix != ".skf"]  # no temp files
+    resumed = search().fit(X, y)
+    after = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    assert len(after) == 3 * 2 + 1  # every (candidate, fold) fit and the refit
+    assert all(after[name] == mtime for name, mtime in done.items())  # not retrained
+    fresh = search(cache_dir=None).fit(X, y)
+    np.testing.assert_allclose(
+        resumed.cv_results_["mean_test_score"], fresh.cv_results_["mean_test_score"]
+    )
+
+
+def test_n_jobs_2_equals_serial(sample):
+    X, y = sample
+    X, y = X[:400], y[:400]
+    kw = dict(n_iter=2, cv=KFold(2), random_state=0)
+    serial = make_search(KerasMLPClassifier(**TINY_MLP), SPACE, **kw).fit(X, y)
+    parallel = make_search(KerasMLPClassifier(**TINY_MLP), SPACE, n_jobs=2, **kw).fit(X, y)
+    assert os.environ["TF_NUM_INTRAOP_THREADS"] == str(max(1, (os.cpu_count() or 1) // 2))
+    np.testing.assert_allclose(
+        serial.cv_results_["mean_test_score"], parallel.cv_results_["mean_test_score"]
+    )
+
+
+def test_dask_local_cluster_equals_serial(sample):
+    distributed = pytest.importorskip("distributed", reason="needs skfashion[dask]")
+    import joblib
+
+    X, y = sample
+    X, y = X[:400], y[:400]
+    kw = dict(n_iter=2, cv=KFold(2), random_state=0)
+    serial = make_search(KerasMLPClassifier(**TINY_MLP), SPACE, **kw).fit(X, y)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, distributed.Client(cluster):
+        with joblib.parallel_backend("dask"):
+            on_dask = make_search(
+                KerasMLPClassifier(**TINY_MLP), SPACE, n_jobs=-1, **kw
+            ).fit(X, y)
+    assert on_dask.cv_results_["params"] == serial.cv_results_["params"]
+    # TensorFlow keeps per-process state (op seeds, thread pools) that makes a
+    # fit in a long-lived worker not always bit-identical to one in this
+    # process; near-chance tiny models turn that into a few samples.
+    np.testing.assert_allclose(
+        serial.cv_results_["mean_test_score"],
+        on_dask.cv_results_["mean_test_score"],
+        atol=0.05,
+    )
+    assert on_dask.best_estimator_.score(X, y) > 0.1
+
+
+def test_progress_lines_and_silence(sample):
+    X, y = sample
+    X, y = X[:300], y[:300]
+    out = io.StringIO()
+    search = make_search(
+        KerasMLPClassifier(**TINY_MLP), SPACE, n_iter=2, cv=KFold(2), random_state=0
+    )
+    fit_search(search, X, y, verbose=1, stream=out, interval=0.05)
+    text = out.getvalue()
+    assert "fits 4/4" in text and "best score 0." in text and "eta" in text
+    assert search.scoring is None and search.score(X, y) > 0  # scorer restored
+    quiet = io.StringIO()
+    fit_search(search, X, y, verbose=0, stream=quiet)
+    assert quiet.getvalue() == ""
