@@ -1,18 +1,394 @@
-"""The ``skfashion`` command line."""
+"""The ``skfashion`` command line: fetch, train, tune, evaluate, predict.
+
+User errors print one line on stderr and exit with status 2 (``--debug``
+shows the traceback); Ctrl-C exits with status 130.
+"""
 
 import argparse
+import ast
+import csv
+import json
+import os
+import shutil
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 from . import __version__
 
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
 
+
+class UserError(Exception):
+    """A mistake in the command line or its inputs: reported without traceback."""
+
+
+# --------------------------------------------------------------------- helpers
+def _say(args, *lines):
+    if not args.quiet:
+        for line in lines:
+            print(line, flush=True)
+
+
+def _parse_params(pairs):
+    """``name=value`` pairs, values read as Python literals when they parse."""
+    params = {}
+    for pair in pairs or []:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.isidentifier():
+            raise UserError(f"--param expects name=value, got {pair!r}")
+        try:
+            params[name] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            params[name] = raw
+    return params
+
+
+def _prepare_out(out, *, overwrite, resume=False):
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not (overwrite or resume):
+        raise UserError(
+            f"--out {out} is not empty; pass --overwrite to replace its results"
+            + (" or --resume to continue a search" if resume is not None else "")
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _keras_verbosity(args):
+    if args.quiet:
+        return 0
+    return 1 if sys.stdout.isatty() else 2
+
+
+def _load_data(args, *, subset=None):
+    """Training and test data as ``(X, y, X_test, y_test, info)``."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    from .datasets import fetch_fashion_mnist, load_fashion_mnist_sample
+
+    if args.sample:
+        bunch = load_fashion_mnist_sample()
+        X, X_test, y, y_test = train_test_split(
+            bunch.data, bunch.target, test_size=0.2, stratify=bunch.target,
+            random_state=0,
+        )
+        info = {
+            "source": "bundled sample (1,000 images of the Fashion-MNIST test split)",
+            "train images": len(y),
+            "test images": len(y_test),
+        }
+        return X, y, X_test, y_test, info
+    train = fetch_fashion_mnist(subset="train", data_home=args.data_home)
+    test = fetch_fashion_mnist(subset="test", data_home=args.data_home)
+    X, y = train.data, train.target
+    info = {"source": "Fashion-MNIST"}
+    for bunch in (train, test):
+        for name, rec in bunch.files.items():
+            info[name] = f"{rec['path']} (sha256 {rec['sha256']})"
+    if subset is not None and subset < len(y):
+        X, _, y, _ = train_test_split(
+            X, y, train_size=subset, stratify=y, random_state=0
+        )
+    info["train images"] = len(y)
+    info["test images"] = len(test.target)
+    return np.asarray(X), np.asarray(y), test.data, test.target, info
+
+
+def _write_csv_atomic(path, rows, fieldnames):
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=fieldnames)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _cv_results_rows(search):
+    res = search.cv_results_
+    keys = [k for k in res if not k.startswith("param_") and k != "params"]
+    names = sorted({k for p in res["params"] for k in p})
+    rows = []
+    for i, params in enumerate(res["params"]):
+        row = {k: res[k][i] for k in keys}
+        row.update({f"param_{n}": repr(params.get(n)) for n in names})
+        rows.append(row)
+    return rows, keys + [f"param_{n}" for n in names]
+
+
+def _finish(args, estimator, X_test, y_test, out, *, data_info, timings, search=None):
+    from .metrics import write_report
+    from .models import save_model
+
+    start = time.perf_counter()
+    accuracy = estimator.score(X_test, y_test)
+    timings["evaluate_seconds"] = round(time.perf_counter() - start, 2)
+    save_model(estimator, out / "model.skf")
+    if search is not None:
+        rows, fields = _cv_results_rows(search)
+        _write_csv_atomic(out / "cv_results.csv", rows, fields)
+    report = write_report(
+        estimator, X_test, y_test, out, search=search, data_info=data_info,
+        timings=timings,
+    )
+    report_path = report if Path(report).suffix == ".html" else Path(report) / "report.html"
+    print(f"test accuracy {accuracy:.4f}; report: {report_path}", flush=True)
+
+
+# -------------------------------------------------------------------- commands
+def cmd_fetch(args):
+    from .datasets import locate_fashion_mnist
+
+    files = locate_fashion_mnist(data_home=args.data_home)
+    for name, rec in files.items():
+        print(f"{name}  {rec['path']}  sha256 {rec['sha256']}")
+    return 0
+
+
+MODELS = {"cnn": "KerasCNNClassifier", "mlp": "KerasMLPClassifier"}
+
+
+def _make_estimator(kind, params):
+    from . import models
+
+    cls = getattr(models, MODELS[kind])
+    valid = cls().get_params()
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise UserError(
+            f"unknown --param {', '.join(unknown)} for --model {kind}; valid: "
+            f"{', '.join(sorted(valid))}"
+        )
+    return cls(**params)
+
+
+def cmd_train(args):
+    params = _parse_params(args.param)
+    if args.epochs is not None:
+        params["epochs"] = args.epochs
+    if args.sample and "epochs" not in params:
+        params["epochs"] = 5
+    params.setdefault("random_state", args.seed)
+    estimator = _make_estimator(args.model, params)
+    out = _prepare_out(args.out, overwrite=args.overwrite, resume=None)
+    X, y, X_test, y_test, info = _load_data(args, subset=args.subset)
+    estimator.set_params(verbose=_keras_verbosity(args))
+    _say(args, f"training {type(estimator).__name__} on {len(y)} images")
+    start = time.perf_counter()
+    estimator.fit(X, y)
+    timings = {"fit_seconds": round(time.perf_counter() - start, 2)}
+    estimator.set_params(verbose=0)
+    _finish(args, estimator, X_test, y_test, out, data_info=info, timings=timings)
+    return 0
+
+
+def cmd_tune(args):
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold
+
+    from .model_selection import fit_search, get_preset, make_search
+
+    preset = get_preset(args.preset)
+    sample_defaults = args.sample
+    n_iter = args.n_iter or (4 if sample_defaults else preset.n_iter)
+    epochs = args.epochs or (4 if sample_defaults else preset.epochs)
+    folds = args.cv or 2
+    subset = args.subset if args.subset is not None else (None if args.sample else 10_000)
+    resume = args.resume
+    out = _prepare_out(args.out, overwrite=args.overwrite, resume=resume)
+    if args.overwrite and not resume:
+        shutil.rmtree(out / "cache", ignore_errors=True)
+    X_all, y_all, X_test, y_test, info = _load_data(args)
+    X, y = X_all, y_all
+    if subset is not None and subset < len(y_all):
+        from sklearn.model_selection import train_test_split
+
+        X, _, y, _ = train_test_split(
+            X_all, y_all, train_size=subset, stratify=y_all, random_state=0
+        )
+    info["search images"] = len(y)
+    preset.estimator.set_params(epochs=epochs, random_state=args.seed)
+    search = make_search(
+        preset,
+        method=args.method,
+        n_iter=n_iter,
+        cv=KFold(folds, shuffle=True, random_state=args.seed),
+        n_jobs=args.n_jobs,
+        random_state=args.seed,
+        cache_dir=out / "cache",
+        refit=False,
+    )
+    _say(
+        args,
+        f"{args.method} search of preset {preset.name}: {n_iter} candidates, "
+        f"{folds}-fold CV, up to {epochs} epochs, on {len(y)} images",
+    )
+    start = time.perf_counter()
+    fit_search(search, X, y, verbose=0 if args.quiet else 1)
+    timings = {"search_seconds": round(time.perf_counter() - start, 2)}
+    best = clone(search.estimator).set_params(
+        **search.best_params_, epochs=epochs, cache_dir=None,
+        verbose=_keras_verbosity(args),
+    )
+    _say(args, f"best CV accuracy {search.best_score_:.4f} with {search.best_params_}",
+         f"refitting the best candidate on {len(y_all)} images")
+    start = time.perf_counter()
+    best.fit(X_all, y_all)
+    best.set_params(verbose=0)
+    timings["refit_seconds"] = round(time.perf_counter() - start, 2)
+    _finish(args, best, X_test, y_test, out, data_info=info, timings=timings, search=search)
+    return 0
+
+
+def _load_eval_data(spec, args):
+    import numpy as np
+
+    from .datasets import fetch_fashion_mnist, load_fashion_mnist_sample
+
+    if spec == "test":
+        bunch = fetch_fashion_mnist(subset="test", data_home=args.data_home)
+        return bunch.data, bunch.target, {"source": "Fashion-MNIST test split"}
+    if spec == "sample":
+        X, y = load_fashion_mnist_sample(return_X_y=True)
+        return X, y, {"source": "bundled sample"}
+    path = Path(spec)
+    if not path.exists():
+        raise UserError(f"--data {spec}: no such file (use test, sample or a .npz path)")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            keys = set(npz.files)
+            x_key = "X" if "X" in keys else "data"
+            y_key = "y" if "y" in keys else "target"
+            return npz[x_key], npz[y_key], {"source": str(path)}
+    except (KeyError, ValueError, OSError) as exc:
+        raise UserError(
+            f"--data {spec}: expected a .npz with arrays X and y ({exc})"
+        ) from None
+
+
+def cmd_evaluate(args):
+    from .models import load_model
+
+    model = load_model(args.model)
+    X, y, info = _load_eval_data(args.data, args)
+    accuracy = model.score(X, y)
+    if args.out is None:
+        print(f"accuracy {accuracy:.4f} on {len(y)} images")
+        return 0
+    out = _prepare_out(args.out, overwrite=args.overwrite, resume=None)
+    from .metrics import write_report
+
+    report = write_report(model, X, y, out, data_info=info)
+    print(f"accuracy {accuracy:.4f} on {len(y)} images; report: {report}")
+    return 0
+
+
+def cmd_predict(args):
+    import numpy as np
+
+    from .datasets import FASHION_MNIST_CLASSES
+    from .imaging import load_image
+    from .models import load_model
+
+    model = load_model(args.model)
+    shape = model.image_shape_ or (28, 28)
+    images, names = [], []
+    for file in args.images:
+        arrays = load_image(file, shape=shape, invert=args.invert)
+        for i, arr in enumerate(arrays):
+            images.append(arr.reshape(-1))
+            names.append(file if len(arrays) == 1 else f"{file}[{i}]")
+    proba = model.predict_proba(np.stack(images).astype(np.float32))
+    classes = model.classes_
+    fashion = len(classes) == 10 and list(classes) == list(range(10))
+    results = []
+    for name, row in zip(names, proba, strict=True):
+        k = int(np.argmax(row))
+        label = classes[k].item() if hasattr(classes[k], "item") else classes[k]
+        results.append({
+            "file": name,
+            "label": label,
+            "name": FASHION_MNIST_CLASSES[k] if fashion else str(label),
+            "probability": round(float(row[k]), 6),
+        })
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for r in results:
+            print(f"{r['file']}: {r['name']} ({r['probability']:.3f})")
+    return 0
+
+
+# ---------------------------------------------------------------------- parser
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="skfashion",
         description="Train, tune and evaluate Keras image classifiers on Fashion-MNIST.",
     )
     parser.add_argument("--version", action="version", version=f"skfashion {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+    common.add_argument("--data-home", metavar="DIR", help="folder with the IDX files")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("fetch", parents=[common], help="find or download the dataset")
+    p.set_defaults(func=cmd_fetch)
+
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--sample", action="store_true",
+                      help="use the bundled 1,000-image sample (no dataset needed)")
+    data.add_argument("--out", required=True, metavar="DIR", help="run folder")
+    data.add_argument("--overwrite", action="store_true",
+                      help="replace results in a non-empty --out")
+    data.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+    p = sub.add_parser("train", parents=[common, data],
+                       help="train on the training split, report on the test split")
+    p.add_argument("--model", choices=sorted(MODELS), default="cnn")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="estimator parameter, repeatable (e.g. dropout=0.3)")
+    p.add_argument("--subset", type=int, metavar="N", help="train on N images")
+    p.add_argument("--epochs", type=int, metavar="E")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("tune", parents=[common, data],
+                       help="search a preset with K-fold CV, refit, report")
+    p.add_argument("--preset", default="cnn", help="preset name (default cnn)")
+    p.add_argument("--method", choices=["random", "halving"], default="halving")
+    p.add_argument("--n-iter", type=int, metavar="N", help="candidates")
+    p.add_argument("--cv", type=int, metavar="K", help="folds (default 2)")
+    p.add_argument("--n-jobs", type=int, default=None, metavar="J")
+    p.add_argument("--subset", type=int, metavar="N",
+                   help="images used by the search (default 10000)")
+    p.add_argument("--epochs", type=int, metavar="E", help="epochs (halving: maximum)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted search in --out")
+    p.set_defaults(func=cmd_tune)
+
+    p = sub.add_parser("evaluate", parents=[common], help="report a saved model on data")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("--data", default="test", help="test, sample or a .npz with X and y")
+    p.add_argument("--out", metavar="DIR")
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", parents=[common], help="classify image files")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("images", metavar="IMAGE", nargs="+", help="PNG/JPEG or .npy files")
+    p.add_argument("--invert", choices=["auto", "yes", "no"], default="auto",
+                   help="invert polarity (auto: when the background is light)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_predict)
     return parser
 
 
@@ -22,7 +398,24 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
-    return 0
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .exceptions import SkfashionError
+
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("skfashion: interrupted; finished fits are kept (rerun with --resume)",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (UserError, SkfashionError, ValueError, TypeError, OSError) as exc:
+        if args.debug:
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"skfashion {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_USER_ERROR
 
 
 if __name__ == "__main__":

@@ -108,8 +108,8 @@ class TrainingCurvesDisplay:
                     f"with some of its keys: {sorted(history)}."
                 )
         else:
-            metrics = [self.metrics] if isinstance(self.metrics, str) else list(
-                self.metrics
+            metrics = (
+                [self.metrics] if isinstance(self.metrics, str) else list(self.metrics)
             )
             missing = [
                 m for m in metrics if m not in history and f"val_{m}" not in history
@@ -249,8 +249,7 @@ def _to_images(X, image_shape):
     image_shape = tuple(int(v) for v in image_shape)
     if len(image_shape) != 2 or image_shape[0] * image_shape[1] != X.shape[1]:
         raise ValueError(
-            f"image_shape={image_shape} does not match {X.shape[1]} pixels per "
-            "sample."
+            f"image_shape={image_shape} does not match {X.shape[1]} pixels per sample."
         )
     return X.reshape(len(X), *image_shape)
 
@@ -316,8 +315,9 @@ class MisclassifiedImagesDisplay:
     (3, [1, 3, 5])
     """
 
-    def __init__(self, images, true_names, pred_names, *, pred_proba=None,
-                 indices=None):
+    def __init__(
+        self, images, true_names, pred_names, *, pred_proba=None, indices=None
+    ):
         self.images = images
         self.true_names = true_names
         self.pred_names = pred_names
@@ -369,8 +369,14 @@ class MisclassifiedImagesDisplay:
                 title += f" ({self.pred_proba[k]:.2f})"
             axis.set_title(title, fontsize=8)
         if n == 0:
-            flat[0].text(0.5, 0.5, "No misclassified images", ha="center",
-                         va="center", transform=flat[0].transAxes)
+            flat[0].text(
+                0.5,
+                0.5,
+                "No misclassified images",
+                ha="center",
+                va="center",
+                transform=flat[0].transAxes,
+            )
         self.ax_ = axes
         self.figure_ = flat[0].figure
         self.ims_ = ims

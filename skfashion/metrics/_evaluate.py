@@ -432,7 +432,11 @@ def evaluate(estimator, X, y, *, target_names=None, top_k_confusions=5):
         )
         averages[average] = (float(p), float(r), float(f))
     report = classification_report(
-        y, y_pred, labels=labels, target_names=names, output_dict=True,
+        y,
+        y_pred,
+        labels=labels,
+        target_names=names,
+        output_dict=True,
         zero_division=0.0,
     )
     report_text = classification_report(
@@ -468,13 +472,15 @@ def evaluate(estimator, X, y, *, target_names=None, top_k_confusions=5):
     lowest_auc = None
     if defined:
         i = min(defined, key=lambda j: auc[j])
-        lowest_auc = {"label": to_jsonable(labels[i]), "name": names[i],
-                      "roc_auc": auc[i]}
+        lowest_auc = {
+            "label": to_jsonable(labels[i]),
+            "name": names[i],
+            "roc_auc": auc[i],
+        }
     # F1 of classes absent from y is 0 by convention, not a real weakness.
     present = [i for i in range(n_classes) if support[i] > 0]
     i = min(present, key=lambda j: f1[j])
-    worst_f1 = {"label": to_jsonable(labels[i]), "name": names[i],
-                "f1": float(f1[i])}
+    worst_f1 = {"label": to_jsonable(labels[i]), "name": names[i], "f1": float(f1[i])}
 
     return EvaluationResult(
         estimator_name=type(estimator).__name__,
@@ -512,8 +518,9 @@ def _auc_averages(y, proba, labels, auc, support):
             value = float(roc_auc_score(y == labels[1], proba[:, 1]))
             return value, value
         return tuple(
-            float(roc_auc_score(y, proba, multi_class="ovr", average=avg,
-                                labels=labels))
+            float(
+                roc_auc_score(y, proba, multi_class="ovr", average=avg, labels=labels)
+            )
             for avg in ("macro", "weighted")
         )
     defined = [i for i, a in enumerate(auc) if a is not None]

@@ -123,13 +123,17 @@ def _is_number(value):
     )
 
 
+def _shorten(text, width=24):
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
 def _search_figure(search):
     """Mean test score against each searched parameter, one subplot each."""
     from matplotlib.figure import Figure
 
     results = search.cv_results_
     suffix = _score_suffix(search)
-    names = [k[len("param_"):] for k in results if k.startswith("param_")]
+    names = [k[len("param_") :] for k in results if k.startswith("param_")]
     if not names:
         return None
     scores = np.asarray(results[f"mean_test_{suffix}"], dtype=np.float64)
@@ -143,8 +147,7 @@ def _search_figure(search):
     for ax, name in zip(axes, names, strict=False):
         column = results[f"param_{name}"]
         mask = np.ma.getmaskarray(column) | np.isnan(scores)
-        values = [v for v, m in zip(np.ma.getdata(column), mask, strict=True)
-                  if not m]
+        values = [v for v, m in zip(np.ma.getdata(column), mask, strict=True) if not m]
         keep = np.flatnonzero(~mask)
         numeric = bool(values) and all(_is_number(v) for v in values)
         if numeric:
@@ -157,7 +160,9 @@ def _search_figure(search):
             categories = list(dict.fromkeys(labels))
             x = np.array([categories.index(v) for v in labels], dtype=np.float64)
             ax.set_xticks(range(len(categories)))
-            ax.set_xticklabels(categories, rotation=30, ha="right", fontsize=8)
+            ax.set_xticklabels(
+                [_shorten(c) for c in categories], rotation=30, ha="right", fontsize=8
+            )
             ax.set_xlim(-0.5, len(categories) - 0.5)
         for it in np.unique(iters[keep]):
             sel = iters[keep] == it
@@ -165,17 +170,26 @@ def _search_figure(search):
             if "iter" in results:
                 label = f"iter {it}"
                 if "n_resources" in results:
-                    label += f" ({results['n_resources'][keep[sel][0]]} samples)"
+                    resource = getattr(search, "resource", "resources")
+                    n_resources = results["n_resources"][keep[sel][0]]
+                    label += f" ({resource}={n_resources})"
             ax.scatter(x[sel], scores[keep][sel], s=22, alpha=0.8, label=label)
         if best is not None and best in keep:
             k = int(np.flatnonzero(keep == best)[0])
-            ax.scatter(x[k], scores[best], s=140, marker="*", color="crimson",
-                       zorder=3, label="best")
+            ax.scatter(
+                x[k],
+                scores[best],
+                s=140,
+                marker="*",
+                color="crimson",
+                zorder=3,
+                label="best",
+            )
         ax.set_xlabel(name, fontsize=9)
         ax.set_ylabel(f"mean test {suffix}")
         ax.grid(True, alpha=0.3)
     axes[0].legend(fontsize="x-small")
-    for ax in axes[len(names):]:
+    for ax in axes[len(names) :]:
         ax.set_axis_off()
     fig.suptitle("Mean cross-validated score against each searched parameter")
     return fig
@@ -228,8 +242,11 @@ def _make_figures(estimator, X, result, search):
     figures = []
     for normalize, stem, caption in (
         (None, "confusion_matrix", "Confusion matrix (counts)."),
-        ("true", "confusion_matrix_normalized",
-         "Confusion matrix normalised over true classes (rows sum to 1)."),
+        (
+            "true",
+            "confusion_matrix_normalized",
+            "Confusion matrix normalised over true classes (rows sum to 1).",
+        ),
     ):
         fig, ax = _figure((7.5, 6.5))
         plot_confusion_matrix(result, normalize=normalize, ax=ax[0, 0])
@@ -241,11 +258,13 @@ def _make_figures(estimator, X, result, search):
 
     fig, ax = _figure((7, 6.5))
     plot_precision_recall_ovr(result, ax=ax[0, 0])
-    figures.append((
-        "precision_recall_ovr.png",
-        "One-vs-rest precision-recall curves with average precision (AP).",
-        _png(fig),
-    ))
+    figures.append(
+        (
+            "precision_recall_ovr.png",
+            "One-vs-rest precision-recall curves with average precision (AP).",
+            _png(fig),
+        )
+    )
 
     history = _find_attribute(estimator, "history_")
     if history:
@@ -253,11 +272,13 @@ def _make_figures(estimator, X, result, search):
         _, metrics = display._check()
         fig, ax = _figure((5 * len(metrics), 3.8), 1, len(metrics))
         display.plot(ax=ax.ravel())
-        figures.append((
-            "training_curves.png",
-            "Training curves: loss and accuracy per epoch, training vs validation.",
-            _png(fig),
-        ))
+        figures.append(
+            (
+                "training_curves.png",
+                "Training curves: loss and accuracy per epoch, training vs validation.",
+                _png(fig),
+            )
+        )
 
     image_shape = None
     if np.ndim(X) == 2:
@@ -273,26 +294,36 @@ def _make_figures(estimator, X, result, search):
         n_rows = max(1, math.ceil(n_images / n_cols))
         fig, ax = _figure((1.9 * n_cols, 2.2 * n_rows), n_rows, n_cols)
         MisclassifiedImagesDisplay.from_predictions(
-            X, result.y_true, result.y_pred, result.proba,
-            classes=result.classes, target_names=result.target_names,
-            n_images=n_images, image_shape=image_shape, ax=ax,
+            X,
+            result.y_true,
+            result.y_pred,
+            result.proba,
+            classes=result.classes,
+            target_names=result.target_names,
+            n_images=n_images,
+            image_shape=image_shape,
+            ax=ax,
         )
-        figures.append((
-            "misclassified.png",
-            f"The {n_images} most confident mistakes (of {n_wrong}): true and "
-            "predicted class, with the predicted probability.",
-            _png(fig),
-        ))
+        figures.append(
+            (
+                "misclassified.png",
+                f"The {n_images} most confident mistakes (of {n_wrong}): true and "
+                "predicted class, with the predicted probability.",
+                _png(fig),
+            )
+        )
 
     if search is not None:
         fig = _search_figure(search)
         if fig is not None:
-            figures.append((
-                "search_scores.png",
-                "Mean test score of each search candidate against each searched "
-                "parameter; the star marks the chosen candidate.",
-                _png(fig),
-            ))
+            figures.append(
+                (
+                    "search_scores.png",
+                    "Mean test score of each search candidate against each searched "
+                    "parameter; the star marks the chosen candidate.",
+                    _png(fig),
+                )
+            )
     return figures
 
 
@@ -445,8 +476,11 @@ def _timings_html(data):
     else:
         rows = [
             f"<tr><th>{_esc(k)}</th>"
-            + (_num_cell(v, data_timing=k) if not isinstance(v, (dict, list))
-               else f"<td>{_render_value(v)}</td>")
+            + (
+                _num_cell(v, data_timing=k)
+                if not isinstance(v, (dict, list))
+                else f"<td>{_render_value(v)}</td>"
+            )
             + "</tr>"
             for k, v in timings.items()
         ]
@@ -505,8 +539,9 @@ def _auc_html(data):
 def _confusions_html(data):
     pairs = data["most_confused"]
     if not pairs:
-        return _section("confusions", "Most confused classes",
-                        '<p class="muted">No mistakes.</p>')
+        return _section(
+            "confusions", "Most confused classes", '<p class="muted">No mistakes.</p>'
+        )
     rows = [
         f"<tr><td>{_esc(p['true_name'])}</td><td>{_esc(p['predicted_name'])}</td>"
         f"{_num_cell(p['count'])}</tr>"
@@ -527,18 +562,27 @@ def _figure_html(name, caption, png):
 def _search_html(data, search_figure):
     search = data["search"]
     extra = [k for k in ("iter", "n_resources") if k in (search["top"] or [{}])[0]]
-    header = ["rank", "mean test score", "std test score", "mean fit time (s)",
-              *extra, "parameters"]
+    header = [
+        "rank",
+        "mean test score",
+        "std test score",
+        "mean fit time (s)",
+        *extra,
+        "parameters",
+    ]
     rows = []
     for row in search["top"]:
         cells = "".join(
             _num_cell(row[k], data_field=k)
-            for k in ("rank", "mean_test_score", "std_test_score", "mean_fit_time",
-                      *extra)
+            for k in (
+                "rank",
+                "mean_test_score",
+                "std_test_score",
+                "mean_fit_time",
+                *extra,
+            )
         )
-        params = ", ".join(
-            f"{k}={_param_text(v)}" for k, v in row["params"].items()
-        )
+        params = ", ".join(f"{k}={_param_text(v)}" for k, v in row["params"].items())
         best = row["params"] == search["best_params"]
         rows.append(
             f"<tr{_row_class('best', best)}>{cells}"
@@ -548,8 +592,7 @@ def _search_html(data, search_figure):
         f"<p><code>{_esc(search['class'])}</code> over "
         f"{_esc(_fmt(search['n_candidates']))} candidates; best mean test score "
         f'<span data-metric="search.best_score">{_esc(_fmt(search["best_score"]))}'
-        "</span>. Top candidates:</p>\n"
-        + _table(header, rows)
+        "</span>. Top candidates:</p>\n" + _table(header, rows)
     )
     if search_figure is not None:
         body += "\n" + _figure_html(*search_figure)
@@ -568,13 +611,14 @@ def _render_html(data, figures):
         _report_table_html(data),
         _auc_html(data),
         _confusions_html(data),
-        _section("figures", "Figures",
-                 "\n".join(_figure_html(*f) for f in main_figures)),
+        _section(
+            "figures", "Figures", "\n".join(_figure_html(*f) for f in main_figures)
+        ),
     ]
     if data["search"] is not None:
         parts.append(_search_html(data, search_figure))
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f"<h1>{_esc(title)}</h1>\n"
         f'<p class="muted">Generated {_esc(data["generated"])} by skfashion '
@@ -781,8 +825,9 @@ def _search_info(search):
         "n_candidates": len(results["params"]),
         "best_score": to_jsonable(getattr(search, "best_score_", None)),
         "best_params": to_jsonable(getattr(search, "best_params_", None)),
-        "searched_params": [k[len("param_"):] for k in results
-                            if k.startswith("param_")],
+        "searched_params": [
+            k[len("param_") :] for k in results if k.startswith("param_")
+        ],
         "top": search_results_table(search, top=10),
     }
 
