@@ -75,7 +75,10 @@ def _load_data(args, *, subset=None):
     if args.sample:
         bunch = load_fashion_mnist_sample()
         X, X_test, y, y_test = train_test_split(
-            bunch.data, bunch.target, test_size=0.2, stratify=bunch.target,
+            bunch.data,
+            bunch.target,
+            test_size=0.2,
+            stratify=bunch.target,
             random_state=0,
         )
         info = {
@@ -137,10 +140,17 @@ def _finish(args, estimator, X_test, y_test, out, *, data_info, timings, search=
         rows, fields = _cv_results_rows(search)
         _write_csv_atomic(out / "cv_results.csv", rows, fields)
     report = write_report(
-        estimator, X_test, y_test, out, search=search, data_info=data_info,
+        estimator,
+        X_test,
+        y_test,
+        out,
+        search=search,
+        data_info=data_info,
         timings=timings,
     )
-    report_path = report if Path(report).suffix == ".html" else Path(report) / "report.html"
+    report_path = (
+        report if Path(report).suffix == ".html" else Path(report) / "report.html"
+    )
     print(f"test accuracy {accuracy:.4f}; report: {report_path}", flush=True)
 
 
@@ -202,7 +212,9 @@ def cmd_tune(args):
     n_iter = args.n_iter or (4 if sample_defaults else preset.n_iter)
     epochs = args.epochs or (4 if sample_defaults else preset.epochs)
     folds = args.cv or 2
-    subset = args.subset if args.subset is not None else (None if args.sample else 10_000)
+    subset = (
+        args.subset if args.subset is not None else (None if args.sample else 10_000)
+    )
     resume = args.resume
     out = _prepare_out(args.out, overwrite=args.overwrite, resume=resume)
     if args.overwrite and not resume:
@@ -235,17 +247,28 @@ def cmd_tune(args):
     start = time.perf_counter()
     fit_search(search, X, y, verbose=0 if args.quiet else 1)
     timings = {"search_seconds": round(time.perf_counter() - start, 2)}
+    # Halving's best_params_ include the epochs of its last rung; the final
+    # model trains for the full budget.
     best = clone(search.estimator).set_params(
-        **search.best_params_, epochs=epochs, cache_dir=None,
-        verbose=_keras_verbosity(args),
+        **{
+            **search.best_params_,
+            "epochs": epochs,
+            "cache_dir": None,
+            "verbose": _keras_verbosity(args),
+        }
     )
-    _say(args, f"best CV accuracy {search.best_score_:.4f} with {search.best_params_}",
-         f"refitting the best candidate on {len(y_all)} images")
+    _say(
+        args,
+        f"best CV accuracy {search.best_score_:.4f} with {search.best_params_}",
+        f"refitting the best candidate on {len(y_all)} images",
+    )
     start = time.perf_counter()
     best.fit(X_all, y_all)
     best.set_params(verbose=0)
     timings["refit_seconds"] = round(time.perf_counter() - start, 2)
-    _finish(args, best, X_test, y_test, out, data_info=info, timings=timings, search=search)
+    _finish(
+        args, best, X_test, y_test, out, data_info=info, timings=timings, search=search
+    )
     return 0
 
 
@@ -262,7 +285,9 @@ def _load_eval_data(spec, args):
         return X, y, {"source": "bundled sample"}
     path = Path(spec)
     if not path.exists():
-        raise UserError(f"--data {spec}: no such file (use test, sample or a .npz path)")
+        raise UserError(
+            f"--data {spec}: no such file (use test, sample or a .npz path)"
+        )
     try:
         with np.load(path, allow_pickle=False) as npz:
             keys = set(npz.files)
@@ -314,12 +339,14 @@ def cmd_predict(args):
     for name, row in zip(names, proba, strict=True):
         k = int(np.argmax(row))
         label = classes[k].item() if hasattr(classes[k], "item") else classes[k]
-        results.append({
-            "file": name,
-            "label": label,
-            "name": FASHION_MNIST_CLASSES[k] if fashion else str(label),
-            "probability": round(float(row[k]), 6),
-        })
+        results.append(
+            {
+                "file": name,
+                "label": label,
+                "name": FASHION_MNIST_CLASSES[k] if fashion else str(label),
+                "probability": round(float(row[k]), 6),
+            }
+        )
     if args.json:
         print(json.dumps(results, indent=2))
     else:
@@ -332,9 +359,11 @@ def cmd_predict(args):
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="skfashion",
-        description="Train, tune and evaluate Keras image classifiers on Fashion-MNIST.",
+        description="Train, tune and evaluate Keras image classifiers (Fashion-MNIST).",
     )
-    parser.add_argument("--version", action="version", version=f"skfashion {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"skfashion {__version__}"
+    )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     common.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -345,37 +374,58 @@ def build_parser():
     p.set_defaults(func=cmd_fetch)
 
     data = argparse.ArgumentParser(add_help=False)
-    data.add_argument("--sample", action="store_true",
-                      help="use the bundled 1,000-image sample (no dataset needed)")
+    data.add_argument(
+        "--sample",
+        action="store_true",
+        help="use the bundled 1,000-image sample (no dataset needed)",
+    )
     data.add_argument("--out", required=True, metavar="DIR", help="run folder")
-    data.add_argument("--overwrite", action="store_true",
-                      help="replace results in a non-empty --out")
+    data.add_argument(
+        "--overwrite", action="store_true", help="replace results in a non-empty --out"
+    )
     data.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
-    p = sub.add_parser("train", parents=[common, data],
-                       help="train on the training split, report on the test split")
+    p = sub.add_parser(
+        "train",
+        parents=[common, data],
+        help="train on the training split, report on the test split",
+    )
     p.add_argument("--model", choices=sorted(MODELS), default="cnn")
-    p.add_argument("--param", action="append", metavar="NAME=VALUE",
-                   help="estimator parameter, repeatable (e.g. dropout=0.3)")
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="estimator parameter, repeatable (e.g. dropout=0.3)",
+    )
     p.add_argument("--subset", type=int, metavar="N", help="train on N images")
     p.add_argument("--epochs", type=int, metavar="E")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("tune", parents=[common, data],
-                       help="search a preset with K-fold CV, refit, report")
+    p = sub.add_parser(
+        "tune",
+        parents=[common, data],
+        help="search a preset with K-fold CV, refit, report",
+    )
     p.add_argument("--preset", default="cnn", help="preset name (default cnn)")
     p.add_argument("--method", choices=["random", "halving"], default="halving")
     p.add_argument("--n-iter", type=int, metavar="N", help="candidates")
     p.add_argument("--cv", type=int, metavar="K", help="folds (default 2)")
     p.add_argument("--n-jobs", type=int, default=None, metavar="J")
-    p.add_argument("--subset", type=int, metavar="N",
-                   help="images used by the search (default 10000)")
+    p.add_argument(
+        "--subset",
+        type=int,
+        metavar="N",
+        help="images used by the search (default 10000)",
+    )
     p.add_argument("--epochs", type=int, metavar="E", help="epochs (halving: maximum)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted search in --out")
+    p.add_argument(
+        "--resume", action="store_true", help="continue an interrupted search in --out"
+    )
     p.set_defaults(func=cmd_tune)
 
-    p = sub.add_parser("evaluate", parents=[common], help="report a saved model on data")
+    p = sub.add_parser(
+        "evaluate", parents=[common], help="report a saved model on data"
+    )
     p.add_argument("model", metavar="MODEL")
     p.add_argument("--data", default="test", help="test, sample or a .npz with X and y")
     p.add_argument("--out", metavar="DIR")
@@ -385,11 +435,34 @@ def build_parser():
     p = sub.add_parser("predict", parents=[common], help="classify image files")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("images", metavar="IMAGE", nargs="+", help="PNG/JPEG or .npy files")
-    p.add_argument("--invert", choices=["auto", "yes", "no"], default="auto",
-                   help="invert polarity (auto: when the background is light)")
+    p.add_argument(
+        "--invert",
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help="invert polarity (auto: when the background is light)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_predict)
     return parser
+
+
+def _silence_native_stderr():
+    """Send TensorFlow's C++ log lines to /dev/null, keep Python's stderr.
+
+    TensorFlow prints start-up and graph notices from C++ straight to file
+    descriptor 2, whatever ``TF_CPP_MIN_LOG_LEVEL`` says for some of them.
+    Python's ``sys.stderr`` (errors, progress bars) moves to a duplicate of
+    the original descriptor, so only the native noise is dropped.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError):
+        return
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = os.fdopen(saved, "w", buffering=1)
 
 
 def main(argv=None):
@@ -399,6 +472,8 @@ def main(argv=None):
         parser.print_help()
         return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not args.debug:
+        _silence_native_stderr()
     import matplotlib
 
     matplotlib.use("Agg")
@@ -407,13 +482,17 @@ def main(argv=None):
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        print("skfashion: interrupted; finished fits are kept (rerun with --resume)",
-              file=sys.stderr)
+        print(
+            "skfashion: interrupted; finished fits are kept (rerun with --resume)",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     except (UserError, SkfashionError, ValueError, TypeError, OSError) as exc:
         if args.debug:
             raise
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        message = (
+            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        )
         print(f"skfashion {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USER_ERROR
 

@@ -15,7 +15,10 @@ def run(*args, timeout=600):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
     return subprocess.run(
         [sys.executable, "-m", "skfashion.cli", *args],
-        capture_output=True, text=True, timeout=timeout, env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
     )
 
 
@@ -29,8 +32,20 @@ def test_version_and_help():
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("train")
-    res = run("train", "--sample", "--model", "mlp", "--epochs", "3", "-q",
-              "--param", "hidden_layer_sizes=(32,)", "--out", str(out), "--overwrite")
+    res = run(
+        "train",
+        "--sample",
+        "--model",
+        "mlp",
+        "--epochs",
+        "3",
+        "-q",
+        "--param",
+        "hidden_layer_sizes=(32,)",
+        "--out",
+        str(out),
+        "--overwrite",
+    )
     assert res.returncode == 0, res.stderr
     return out, res
 
@@ -46,22 +61,55 @@ def test_train_writes_model_metrics_and_report(trained):
 
 def test_tune_sample_end_to_end(tmp_path):
     out = tmp_path / "tune"
-    res = run("tune", "--sample", "--preset", "mlp", "--n-iter", "2", "--epochs", "2",
-              "--out", str(out))
+    res = run(
+        "tune",
+        "--sample",
+        "--preset",
+        "mlp",
+        "--n-iter",
+        "2",
+        "--epochs",
+        "2",
+        "--out",
+        str(out),
+    )
     assert res.returncode == 0, res.stderr
     assert "fits" in res.stderr + res.stdout  # progress lines (not a terminal)
     for name in ("model.skf", "metrics.json", "report.html", "cv_results.csv"):
         assert (out / name).is_file()
-    assert "Search" in (out / "report.html").read_text() or "search" in (
-        out / "report.html"
-    ).read_text()
+    assert (
+        "Search" in (out / "report.html").read_text()
+        or "search" in (out / "report.html").read_text()
+    )
     n_cached = len(list((out / "cache").glob("*.skf")))
     # Running again needs --resume (or --overwrite) and trains nothing new.
-    again = run("tune", "--sample", "--preset", "mlp", "--n-iter", "2", "--epochs", "2",
-                "--out", str(out))
+    again = run(
+        "tune",
+        "--sample",
+        "--preset",
+        "mlp",
+        "--n-iter",
+        "2",
+        "--epochs",
+        "2",
+        "--out",
+        str(out),
+    )
     assert again.returncode == 2 and "--resume" in again.stderr
-    resumed = run("tune", "--sample", "--preset", "mlp", "--n-iter", "2", "--epochs",
-                  "2", "--out", str(out), "--resume", "-q")
+    resumed = run(
+        "tune",
+        "--sample",
+        "--preset",
+        "mlp",
+        "--n-iter",
+        "2",
+        "--epochs",
+        "2",
+        "--out",
+        str(out),
+        "--resume",
+        "-q",
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert len(list((out / "cache").glob("*.skf"))) == n_cached
 
@@ -72,7 +120,9 @@ def test_evaluate_saved_model(trained, tmp_path):
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("accuracy ")
     report = tmp_path / "eval"
-    res = run("evaluate", str(out / "model.skf"), "--data", "sample", "--out", str(report))
+    res = run(
+        "evaluate", str(out / "model.skf"), "--data", "sample", "--out", str(report)
+    )
     assert res.returncode == 0, res.stderr
     assert (report / "report.html").is_file()
 
@@ -88,8 +138,13 @@ def test_predict_png_and_npy(trained, tmp_path):
     photo = 255 - np.kron(bunch.images[bunch.target == 1][0], np.ones((3, 3)))
     Image.fromarray(photo.astype(np.uint8)).save(tmp_path / "trouser.png")
     np.save(tmp_path / "batch.npy", bunch.images[:3])
-    res = run("predict", str(out / "model.skf"), str(tmp_path / "trouser.png"),
-              str(tmp_path / "batch.npy"), "--json")
+    res = run(
+        "predict",
+        str(out / "model.skf"),
+        str(tmp_path / "trouser.png"),
+        str(tmp_path / "batch.npy"),
+        "--json",
+    )
     assert res.returncode == 0, res.stderr
     rows = json.loads(res.stdout)
     assert len(rows) == 4
@@ -102,10 +157,15 @@ def test_predict_png_and_npy(trained, tmp_path):
     "args, message",
     [
         (["evaluate", "missing.skf"], "no such model file"),
-        (["tune", "--sample", "--preset", "nope", "--out", "{tmp}/x"], "Unknown preset"),
+        (
+            ["tune", "--sample", "--preset", "nope", "--out", "{tmp}/x"],
+            "Unknown preset",
+        ),
         (["train", "--sample", "--param", "nodots", "--out", "{tmp}/y"], "name=value"),
-        (["train", "--sample", "--param", "wings=2", "--out", "{tmp}/z"],
-         "unknown --param wings"),
+        (
+            ["train", "--sample", "--param", "wings=2", "--out", "{tmp}/z"],
+            "unknown --param wings",
+        ),
         (["predict", "{model}", "{tmp}/notes.txt"], "unsupported file type"),
     ],
 )

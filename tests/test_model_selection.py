@@ -52,8 +52,11 @@ def test_s1_protocol_end_to_end(sample):
     s1 = get_preset("s1-cnn")
     s1.estimator.set_params(epochs=1, batch_size=64, random_state=0)
     search = RandomizedSearchCV(
-        s1.estimator, s1.param_distributions, n_iter=3,
-        cv=KFold(4, shuffle=True, random_state=0), random_state=0,
+        s1.estimator,
+        s1.param_distributions,
+        n_iter=3,
+        cv=KFold(4, shuffle=True, random_state=0),
+        random_state=0,
     ).fit(X, y)
     assert len(search.cv_results_["params"]) == 3
     assert count_fits(search) == (12, 12)
@@ -73,8 +76,14 @@ def test_halving_on_epochs(sample):
     X, y = sample
     est = KerasMLPClassifier(**{**TINY_MLP, "epochs": 4})
     search = make_search(
-        est, SPACE, method="halving", n_iter=4, factor=2, min_resources=1,
-        cv=KFold(2, shuffle=True, random_state=0), random_state=0,
+        est,
+        SPACE,
+        method="halving",
+        n_iter=4,
+        factor=2,
+        min_resources=1,
+        cv=KFold(2, shuffle=True, random_state=0),
+        random_state=0,
     ).fit(X, y)
     assert list(search.n_resources_) == [1, 2, 4]
     assert list(search.n_candidates_) == [4, 2, 1]
@@ -125,8 +134,13 @@ def test_interrupted_search_resumes_without_retraining(sample, tmp_path):
 
     def search(scoring=None, cache_dir=cache):
         return make_search(
-            KerasMLPClassifier(**TINY_MLP), SPACE, n_iter=3, cv=KFold(2),
-            random_state=0, cache_dir=cache_dir, scoring=scoring,
+            KerasMLPClassifier(**TINY_MLP),
+            SPACE,
+            n_iter=3,
+            cv=KFold(2),
+            random_state=0,
+            cache_dir=cache_dir,
+            scoring=scoring,
         )
 
     with pytest.raises(KeyboardInterrupt):
@@ -150,8 +164,12 @@ def test_n_jobs_2_equals_serial(sample):
     X, y = X[:400], y[:400]
     kw = dict(n_iter=2, cv=KFold(2), random_state=0)
     serial = make_search(KerasMLPClassifier(**TINY_MLP), SPACE, **kw).fit(X, y)
-    parallel = make_search(KerasMLPClassifier(**TINY_MLP), SPACE, n_jobs=2, **kw).fit(X, y)
-    assert os.environ["TF_NUM_INTRAOP_THREADS"] == str(max(1, (os.cpu_count() or 1) // 2))
+    parallel = make_search(KerasMLPClassifier(**TINY_MLP), SPACE, n_jobs=2, **kw).fit(
+        X, y
+    )
+    assert os.environ["TF_NUM_INTRAOP_THREADS"] == str(
+        max(1, (os.cpu_count() or 1) // 2)
+    )
     np.testing.assert_allclose(
         serial.cv_results_["mean_test_score"], parallel.cv_results_["mean_test_score"]
     )
@@ -165,9 +183,12 @@ def test_dask_local_cluster_equals_serial(sample):
     X, y = X[:400], y[:400]
     kw = dict(n_iter=2, cv=KFold(2), random_state=0)
     serial = make_search(KerasMLPClassifier(**TINY_MLP), SPACE, **kw).fit(X, y)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster):
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
         with joblib.parallel_backend("dask"):
             on_dask = make_search(
                 KerasMLPClassifier(**TINY_MLP), SPACE, n_jobs=-1, **kw

@@ -18,8 +18,8 @@ from sklearn.model_selection import (
 from sklearn.naive_bayes import GaussianNB
 
 from skfashion.datasets import load_fashion_mnist_sample
-from skfashion.metrics import evaluate, search_results_table, write_report
-from skfashion.metrics._report import _search_figure
+from skfashion.metrics import evaluate, write_report
+from skfashion.model_selection import plot_search_scores, search_results_table
 from skfashion.models import KerasMLPClassifier
 
 TINY_MLP = dict(
@@ -401,7 +401,7 @@ def test_search_figure_axes(split):
         [{"var_smoothing": [1e-9, 1e-5, 1e-1]}, {"priors": [None, [0.1] * 10]}],
         cv=2,
     ).fit(X[:200], y[:200])
-    fig = _search_figure(grid)
+    fig = plot_search_scores(grid)
     axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
     by_name = {ax.get_xlabel(): ax for ax in axes}
     assert set(by_name) == {"var_smoothing", "priors"}

@@ -8,7 +8,7 @@ from ._evaluate import (
     to_jsonable,
 )
 from ._figures import plot_confusion_matrix, plot_precision_recall_ovr, plot_roc_ovr
-from ._report import search_results_table, write_report
+from ._report import write_report
 
 __all__ = [
     "EvaluationResult",
@@ -19,7 +19,6 @@ __all__ = [
     "plot_confusion_matrix",
     "plot_precision_recall_ovr",
     "plot_roc_ovr",
-    "search_results_table",
     "to_jsonable",
     "write_report",
 ]

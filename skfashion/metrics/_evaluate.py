@@ -1,7 +1,6 @@
 """One-call evaluation of a fitted probabilistic classifier."""
 
 import json
-import math
 from dataclasses import dataclass, field, fields
 from numbers import Integral
 from pathlib import Path
@@ -23,6 +22,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..datasets import FASHION_MNIST_CLASSES
+from ..utils import to_jsonable
 
 __all__ = ["EvaluationResult", "evaluate"]
 
@@ -43,50 +43,6 @@ HEADLINE_METRICS = (
 
 
 # --------------------------------------------------------------------- helpers
-def to_jsonable(value):
-    """Convert ``value`` to plain Python types that :mod:`json` can write.
-
-    NumPy scalars and arrays become Python numbers and lists, tuples become
-    lists, paths become strings, non-finite floats become ``None`` (JSON has
-    no NaN) and anything else unknown becomes its ``repr``.
-
-    Parameters
-    ----------
-    value : object
-        Value to convert; dicts and sequences are converted recursively.
-
-    Returns
-    -------
-    converted : object
-        A str, int, float, bool, None, list or dict of those.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skfashion.metrics import to_jsonable
-    >>> to_jsonable({"a": np.float32(0.5), "b": (1, np.int64(2)), "c": np.nan})
-    {'a': 0.5, 'b': [1, 2], 'c': None}
-    """
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (Integral, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return repr(value)
-
-
 def default_target_names(classes):
     """Display names of ``classes``.
 

@@ -10,6 +10,7 @@ from ._search import (
     share_cores_between_workers,
     tf_threads_for,
 )
+from ._summary import plot_search_scores, search_results_table
 
 __all__ = [
     "Preset",
@@ -20,6 +21,8 @@ __all__ = [
     "halving_schedule",
     "list_presets",
     "make_search",
+    "plot_search_scores",
+    "search_results_table",
     "share_cores_between_workers",
     "tf_threads_for",
 ]

@@ -144,12 +144,12 @@ def _s3():
 
 
 def _s4():
-    sizes = [
-        (n,) * depth for depth in (1, 2, 3, 4) for n in (64, 128, 256, 512)
-    ]
+    sizes = [(n,) * depth for depth in (1, 2, 3, 4) for n in (64, 128, 256, 512)]
     return Preset(
         name="s4-mlp",
-        description="S4: deep MLP, Keras Tuner, early stopping (patience 5), 54k/6k split",
+        description=(
+            "S4: deep MLP, Keras Tuner, early stopping (patience 5), 54k/6k split"
+        ),
         estimator=KerasMLPClassifier(
             hidden_layer_sizes=(256, 256),
             dropout=0.2,
@@ -177,7 +177,7 @@ def _s4():
 def _s5():
     return Preset(
         name="s5-mlp",
-        description="S5: Dense(32, sigmoid) MLP; learning rate x optimizer x batch size",
+        description="S5: Dense(32, sigmoid) MLP; learning rate, optimizer, batch size",
         estimator=KerasMLPClassifier(
             hidden_layer_sizes=(32,),
             activation="sigmoid",
@@ -223,7 +223,12 @@ def _mlp():
         description="skfashion's recommended MLP space (around the default network)",
         estimator=KerasMLPClassifier(epochs=30),
         param_distributions={
-            "hidden_layer_sizes": [(256, 128), (512, 256), (1024, 512), (512, 256, 128)],
+            "hidden_layer_sizes": [
+                (256, 128),
+                (512, 256),
+                (1024, 512),
+                (512, 256, 128),
+            ],
             "dropout": [0.2, 0.3, 0.4],
             "learning_rate": loguniform(7e-4, 5e-3),
             "weight_decay": loguniform(1e-5, 1e-3),

@@ -65,8 +65,10 @@ def _total_fits(search, X, y):
 
 def _format_seconds(s):
     s = int(s)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else (
-        f"{s // 60:02d}:{s % 60:02d}"
+    return (
+        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+        if s >= 3600
+        else (f"{s // 60:02d}:{s % 60:02d}")
     )
 
 
@@ -82,7 +84,9 @@ def _progress_line(done, total, elapsed, best):
     )
 
 
-def fit_search(search, X, y=None, *, verbose=1, stream=None, interval=0.5, **fit_params):
+def fit_search(
+    search, X, y=None, *, verbose=1, stream=None, interval=0.5, **fit_params
+):
     """Fit a scikit-learn search while showing its progress.
 
     Parameters
@@ -134,8 +138,11 @@ def fit_search(search, X, y=None, *, verbose=1, stream=None, interval=0.5, **fit
                     bar.set_postfix(best=f"{best:.4f}", refresh=False)
                 bar.refresh()
             elif done != last_done:
-                print(_progress_line(done, total, time.perf_counter() - start, best),
-                      file=stream, flush=True)
+                print(
+                    _progress_line(done, total, time.perf_counter() - start, best),
+                    file=stream,
+                    flush=True,
+                )
             last_done = done
             if finished:
                 break

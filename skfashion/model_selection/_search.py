@@ -29,9 +29,11 @@ def check_search_space(estimator, param_distributions, *, resource=None):
     resource : str or None, default=None
         The successive-halving resource, which must not be searched too.
     """
-    spaces = param_distributions if isinstance(param_distributions, list) else [
+    spaces = (
         param_distributions
-    ]
+        if isinstance(param_distributions, list)
+        else [param_distributions]
+    )
     if not spaces or any(not isinstance(s, dict) or not s for s in spaces):
         raise ValueError(
             "param_distributions must be a non-empty dict (or list of non-empty "
@@ -198,7 +200,10 @@ def make_search(
     if method == "random":
         check_search_space(estimator, param_distributions)
         return RandomizedSearchCV(
-            estimator, param_distributions, n_iter=n_iter, random_state=random_state,
+            estimator,
+            param_distributions,
+            n_iter=n_iter,
+            random_state=random_state,
             **common,
         )
     check_search_space(estimator, param_distributions, resource="epochs")
@@ -244,10 +249,13 @@ def count_fits(search, n_samples=None):
         if "n_resources" in res:
             epochs = int(sum(res["n_resources"])) * n_splits
         else:
-            epochs = sum(
-                p.get("epochs", search.estimator.get_params()["epochs"])
-                for p in res["params"]
-            ) * n_splits
+            epochs = (
+                sum(
+                    p.get("epochs", search.estimator.get_params()["epochs"])
+                    for p in res["params"]
+                )
+                * n_splits
+            )
         return n_cand * n_splits, int(epochs)
     raise ValueError("count_fits needs a fitted search (it reads cv_results_).")
 

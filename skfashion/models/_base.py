@@ -249,8 +249,10 @@ class _BaseImageClassifier(KerasClassifier):
         """
         if self.cache_dir is None:
             return None
-        if fit_kwargs or self.callbacks or not isinstance(
-            self.random_state, (int, np.integer)
+        if (
+            fit_kwargs
+            or self.callbacks
+            or not isinstance(self.random_state, (int, np.integer))
         ):
             # Without a fixed seed (or with extra fit arguments) a rerun would
             # not be the same fit, so reusing a stored one would be wrong.
@@ -268,7 +270,9 @@ class _BaseImageClassifier(KerasClassifier):
             if arr is not None:
                 arr = np.ascontiguousarray(arr)
                 digest.update(f"{arr.dtype.str}{arr.shape}".encode())
-                digest.update(arr.data if arr.dtype != object else repr(arr.tolist()).encode())
+                digest.update(
+                    arr.data if arr.dtype != object else repr(arr.tolist()).encode()
+                )
         return os.path.join(os.fspath(self.cache_dir), digest.hexdigest() + ".skf")
 
     def _load_cached(self, path):
@@ -281,8 +285,16 @@ class _BaseImageClassifier(KerasClassifier):
             stored = load_model(path)
         except ModelFileError:
             return False  # unreadable entry: train again and overwrite it
-        for attr in ("model_", "classes_", "n_classes_", "n_features_in_",
-                     "image_shape_", "pixel_range_", "history_", "n_iter_"):
+        for attr in (
+            "model_",
+            "classes_",
+            "n_classes_",
+            "n_features_in_",
+            "image_shape_",
+            "pixel_range_",
+            "history_",
+            "n_iter_",
+        ):
             setattr(self, attr, getattr(stored, attr))
         return True
 

@@ -44,7 +44,7 @@ class KerasMLPClassifier(_BaseImageClassifier):
     >>> from skfashion.datasets import load_fashion_mnist_sample
     >>> from skfashion.models import KerasMLPClassifier
     >>> X, y = load_fashion_mnist_sample(return_X_y=True)
-    >>> clf = KerasMLPClassifier(hidden_layer_sizes=(32,), epochs=3,
+    >>> clf = KerasMLPClassifier(hidden_layer_sizes=(32,), epochs=3, batch_size=32,
     ...                          random_state=0).fit(X[:500], y[:500])
     >>> clf.classes_
     array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])

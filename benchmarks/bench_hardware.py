@@ -1,0 +1,142 @@
+"""How well the default CNN uses this machine, and memory during a search.
+
+* ``matmul_gflops``: a 4096x4096 float32 matmul in TensorFlow (the machine's
+  practical peak), measured in the same run as
+* ``cnn_train_images_per_second`` and ``cnn_train_flops_ratio``: training
+  throughput of the default CNN and its achieved GFLOP/s (3x the forward
+  FLOPs per image) as a fraction of the matmul figure,
+* ``cnn_predict_images_per_second``,
+* ``search_peak_rss_mb`` and ``search_rss_growth_mb``: peak resident memory
+  of a 12-fit search (3 candidates x 4 folds) and its growth from the 3rd to
+  the 12th fit.
+
+::
+
+    python benchmarks/bench_hardware.py
+    python benchmarks/bench_hardware.py --quick
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from _results import record, report  # noqa: E402
+from sklearn.model_selection import KFold, RandomizedSearchCV  # noqa: E402
+
+from skfashion.datasets import fetch_fashion_mnist  # noqa: E402
+from skfashion.models import KerasCNNClassifier  # noqa: E402
+
+
+def matmul_gflops(n=4096, repeats=10):
+    a = tf.random.normal((n, n))
+    b = tf.random.normal((n, n))
+    tf.matmul(a, b).numpy()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        tf.matmul(a, b).numpy()
+        times.append(time.perf_counter() - start)
+    return 2 * n**3 / statistics.median(times) / 1e9
+
+
+def forward_flops(model):
+    """Multiply-adds x 2 of the convolution and dense layers, per image."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            kh, kw = layer.kernel_size
+            cin = layer.input.shape[-1]
+            _, h, w, cout = layer.output.shape
+            total += 2 * kh * kw * cin * cout * h * w
+        elif isinstance(layer, keras.layers.Dense):
+            total += 2 * layer.input.shape[-1] * layer.units
+    return total
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.times = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.times.append(time.perf_counter() - self._start)
+
+
+def _rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class _RssScorer:
+    """Accuracy scorer that also logs resident memory after each fit."""
+
+    def __init__(self):
+        self.rss = []
+
+    def __call__(self, est, X, y):
+        self.rss.append(_rss_mb())
+        return est.score(X, y)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
+    X_test, _ = fetch_fashion_mnist(subset="test", return_X_y=True)
+    n = 2000 if args.quick else 20_000
+    epochs = 2 if args.quick else 4
+
+    gflops = matmul_gflops(1024 if args.quick else 4096)
+    timer = _EpochTimer()
+    est = KerasCNNClassifier(epochs=epochs, random_state=0, callbacks=[timer])
+    est.fit(X[:n], y[:n])
+    epoch_s = statistics.median(timer.times[1:])  # the first epoch traces graphs
+    images_s = n / epoch_s
+    train_gflops = 3 * forward_flops(est.model_) * images_s / 1e9
+    start = time.perf_counter()
+    est.predict_proba(X_test)
+    predict_s = time.perf_counter() - start
+
+    scorer = _RssScorer()
+    n_search = 1000 if args.quick else 5000
+    RandomizedSearchCV(
+        KerasCNNClassifier(epochs=1, random_state=0),
+        {"dropout": [0.2, 0.3, 0.4], "dense_units": [128, 256]},
+        n_iter=3,
+        cv=KFold(4),
+        scoring=scorer,
+        refit=False,
+        random_state=0,
+    ).fit(X[:n_search], y[:n_search])
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    growth = scorer.rss[-1] - scorer.rss[2]
+    print("rss after each fit (MB):", [round(v) for v in scorer.rss], flush=True)
+    report(
+        [
+            record("matmul_gflops", gflops, "GFLOP/s"),
+            record("cnn_train_images_per_second", images_s, "images/s"),
+            record("cnn_train_gflops", train_gflops, "GFLOP/s"),
+            record(
+                "cnn_train_flops_ratio", train_gflops / gflops, "ratio", target=0.36
+            ),
+            record(
+                "cnn_predict_images_per_second", len(X_test) / predict_s, "images/s"
+            ),
+            record("search_peak_rss_mb", peak, "MB", better="<="),
+            record("search_rss_growth_mb", growth, "MB", better="<="),
+        ],
+        quick=args.quick,
+    )
+
+
+if __name__ == "__main__":
+    main()

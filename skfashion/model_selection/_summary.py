@@ -1,0 +1,184 @@
+"""Readable summaries of a fitted search's ``cv_results_``."""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils import to_jsonable
+
+
+def _score_suffix(search):
+    results = search.cv_results_
+    if "rank_test_score" in results:
+        return "score"
+    refit = getattr(search, "refit", None)
+    if isinstance(refit, str) and f"rank_test_{refit}" in results:
+        return refit
+    raise ValueError(
+        "Cannot tell which score ranks the candidates: cv_results_ has no "
+        "rank_test_score and the search's refit is not a scorer name."
+    )
+
+
+def _candidate_order(results, suffix):
+    ranks = np.asarray(results[f"rank_test_{suffix}"])
+    n = len(ranks)
+    iters = np.asarray(results.get("iter", np.zeros(n, dtype=int)))
+    # Successive halving ranks all iterations together, but early iterations
+    # ran on fewer resources; later iterations come first, like best_index_.
+    return np.lexsort((np.arange(n), ranks, -iters))
+
+
+@validate_params(
+    {
+        "search": [HasMethods(["fit"])],
+        "top": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def search_results_table(search, *, top=10):
+    """Summarise the best candidates of a fitted hyper-parameter search.
+
+    Parameters
+    ----------
+    search : fitted BaseSearchCV
+        E.g. :class:`~sklearn.model_selection.GridSearchCV`,
+        :class:`~sklearn.model_selection.RandomizedSearchCV` or a halving
+        search. Multi-metric searches are ranked by their ``refit`` scorer.
+    top : int, default=10
+        Number of candidates to keep.
+
+    Returns
+    -------
+    rows : list of dict
+        Best candidates first, each with ``rank``, ``mean_test_score``,
+        ``std_test_score``, ``mean_fit_time`` and ``params``, plus ``iter``
+        and ``n_resources`` for successive-halving searches (whose later
+        iterations come first). JSON-safe; failed fits have ``None`` scores.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skfashion.datasets import load_fashion_mnist_sample
+    >>> from skfashion.model_selection import search_results_table
+    >>> X, y = load_fashion_mnist_sample(return_X_y=True)
+    >>> search = GridSearchCV(GaussianNB(), {"var_smoothing": [1e-9, 1e-1]},
+    ...                       cv=2).fit(X[:300], y[:300])
+    >>> rows = search_results_table(search, top=1)
+    >>> rows[0]["rank"], sorted(rows[0])
+    (1, ['mean_fit_time', 'mean_test_score', 'params', 'rank', 'std_test_score'])
+    """
+    check_is_fitted(search, "cv_results_")
+    results = search.cv_results_
+    suffix = _score_suffix(search)
+    rows = []
+    for i in _candidate_order(results, suffix)[:top]:
+        row = {
+            "rank": int(results[f"rank_test_{suffix}"][i]),
+            "mean_test_score": to_jsonable(results[f"mean_test_{suffix}"][i]),
+            "std_test_score": to_jsonable(results[f"std_test_{suffix}"][i]),
+            "mean_fit_time": to_jsonable(results["mean_fit_time"][i]),
+        }
+        for key in ("iter", "n_resources"):
+            if key in results:
+                row[key] = to_jsonable(results[key][i])
+        row["params"] = to_jsonable(results["params"][i])
+        rows.append(row)
+    return rows
+
+
+def _is_number(value):
+    return isinstance(value, (Real, np.number)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _shorten(text, width=24):
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def plot_search_scores(search):
+    """Mean test score against each searched parameter, one subplot each.
+
+    Parameters
+    ----------
+    search : fitted BaseSearchCV
+        Random, grid or halving search.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        Numeric parameters spanning more than two decades get a log axis;
+        others are shown as categories; the chosen candidate is starred.
+    """
+    from matplotlib.figure import Figure
+
+    results = search.cv_results_
+    suffix = _score_suffix(search)
+    names = [k[len("param_") :] for k in results if k.startswith("param_")]
+    if not names:
+        return None
+    scores = np.asarray(results[f"mean_test_{suffix}"], dtype=np.float64)
+    n = len(scores)
+    iters = np.asarray(results.get("iter", np.zeros(n, dtype=int)))
+    n_cols = min(len(names), 3)
+    n_rows = math.ceil(len(names) / n_cols)
+    fig = Figure(figsize=(4.2 * n_cols, 3.4 * n_rows), layout="constrained")
+    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
+    best = getattr(search, "best_index_", None)
+    for ax, name in zip(axes, names, strict=False):
+        column = results[f"param_{name}"]
+        mask = np.ma.getmaskarray(column) | np.isnan(scores)
+        values = [v for v, m in zip(np.ma.getdata(column), mask, strict=True) if not m]
+        keep = np.flatnonzero(~mask)
+        numeric = bool(values) and all(_is_number(v) for v in values)
+        if numeric:
+            x = np.asarray(values, dtype=np.float64)
+            positive = x[x > 0]
+            if len(positive) == len(x) and x.max() / x.min() > 100:
+                ax.set_xscale("log")
+        else:
+            labels = [str(v) for v in values]
+            categories = list(dict.fromkeys(labels))
+            x = np.array([categories.index(v) for v in labels], dtype=np.float64)
+            ax.set_xticks(range(len(categories)))
+            ax.set_xticklabels(
+                [_shorten(c) for c in categories], rotation=30, ha="right", fontsize=8
+            )
+            ax.set_xlim(-0.5, len(categories) - 0.5)
+        for it in np.unique(iters[keep]):
+            sel = iters[keep] == it
+            label = None
+            if "iter" in results:
+                label = f"iter {it}"
+                if "n_resources" in results:
+                    resource = getattr(search, "resource", "resources")
+                    n_resources = results["n_resources"][keep[sel][0]]
+                    label += f" ({resource}={n_resources})"
+            ax.scatter(x[sel], scores[keep][sel], s=22, alpha=0.8, label=label)
+        if best is not None and best in keep:
+            k = int(np.flatnonzero(keep == best)[0])
+            ax.scatter(
+                x[k],
+                scores[best],
+                s=140,
+                marker="*",
+                color="crimson",
+                zorder=3,
+                label="best",
+            )
+        ax.set_xlabel(name, fontsize=9)
+        ax.set_ylabel(f"mean test {suffix}")
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(fontsize="x-small")
+    for ax in axes[len(names) :]:
+        ax.set_axis_off()
+    fig.suptitle("Mean cross-validated score against each searched parameter")
+    return fig
+
+
+# ---------------------------------------------------------------- parameters

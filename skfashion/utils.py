@@ -1,0 +1,53 @@
+"""Small helpers shared across skfashion's subpackages."""
+
+import math
+from numbers import Integral
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["to_jsonable"]
+
+
+def to_jsonable(value):
+    """Convert ``value`` to plain Python types that :mod:`json` can write.
+
+    NumPy scalars and arrays become Python numbers and lists, tuples become
+    lists, paths become strings, non-finite floats become ``None`` (JSON has
+    no NaN) and anything else unknown becomes its ``repr``.
+
+    Parameters
+    ----------
+    value : object
+        Value to convert; dicts and sequences are converted recursively.
+
+    Returns
+    -------
+    converted : object
+        A str, int, float, bool, None, list or dict of those.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfashion.utils import to_jsonable
+    >>> to_jsonable({"a": np.float32(0.5), "b": (1, np.int64(2)), "c": np.nan})
+    {'a': 0.5, 'b': [1, 2], 'c': None}
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (Integral, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return repr(value)
