@@ -46,6 +46,8 @@ def _to_json(value):
         return [_to_json(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     return value
 
 

@@ -1,0 +1,123 @@
+"""The safe model format: save_model / load_model."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from skfashion.exceptions import ModelFileError
+from skfashion.models import (
+    KerasCNNClassifier,
+    KerasMLPClassifier,
+    load_model,
+    save_model,
+)
+
+
+@pytest.fixture(scope="module")
+def fitted(sample_split):
+    X, y, _, _ = sample_split
+    names = np.array(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"])
+    return KerasCNNClassifier(
+        conv_filters=(4,),
+        dense_units=8,
+        epochs=2,
+        batch_size=32,
+        random_state=0,
+        shift=0.1,
+        horizontal_flip=True,
+        random_erasing=0.5,
+        validation_fraction=0.2,
+    ).fit(X, names[y])
+
+
+def test_round_trip_is_identical(fitted, sample_split, tmp_path):
+    X_test = sample_split[2]
+    path = save_model(fitted, tmp_path / "m.skf")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.skf"]  # no temp files left
+    loaded = load_model(path)
+    assert type(loaded) is KerasCNNClassifier
+    assert loaded.get_params()["conv_filters"] == (4,)
+    np.testing.assert_array_equal(loaded.classes_, fitted.classes_)
+    np.testing.assert_array_equal(
+        loaded.predict_proba(X_test), fitted.predict_proba(X_test)
+    )
+    np.testing.assert_array_equal(loaded.predict(X_test), fitted.predict(X_test))
+    assert loaded.history_["val_loss"] == pytest.approx(fitted.history_["val_loss"])
+    # the estimator stays a normal estimator: it can be refitted
+    loaded.set_params(epochs=1).fit(
+        sample_split[0][:100], fitted.predict(sample_split[0][:100])
+    )
+
+
+def test_save_refuses_unfitted(tmp_path):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        save_model(KerasMLPClassifier(), tmp_path / "m.skf")
+    assert not (tmp_path / "m.skf").exists()
+
+
+def _rewrite(src, dst, *, meta=None, drop=None, keras_bytes=None):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for item in zin.namelist():
+            if item == drop:
+                continue
+            data = zin.read(item)
+            if item == "estimator.json" and meta is not None:
+                data = json.dumps(meta(json.loads(data))).encode()
+            if item == "model.keras" and keras_bytes is not None:
+                data = keras_bytes
+            zout.writestr(item, data)
+
+
+@pytest.mark.parametrize(
+    "corrupt, match",
+    [
+        ("truncate", "not a valid skfashion model file"),
+        ("not_zip", "not a valid skfashion model file"),
+        ("no_json", "not a valid skfashion model file"),
+        ("foreign", "not an skfashion model file"),
+        ("version", "format version 99"),
+        ("estimator", "unknown estimator 'os.system'"),
+        ("keras", "cannot restore the model"),
+        ("missing", "no such model file"),
+    ],
+)
+def test_corrupt_or_foreign_files(corrupt, match, fitted, tmp_path):
+    good = save_model(fitted, tmp_path / "good.skf")
+    bad = tmp_path / "bad.skf"
+    if corrupt == "truncate":
+        bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    elif corrupt == "not_zip":
+        bad.write_text("definitely not a model")
+    elif corrupt == "no_json":
+        _rewrite(good, bad, drop="estimator.json")
+    elif corrupt == "foreign":
+        _rewrite(good, bad, meta=lambda m: {**m, "format": "something-else"})
+    elif corrupt == "version":
+        _rewrite(good, bad, meta=lambda m: {**m, "format_version": 99})
+    elif corrupt == "estimator":
+        _rewrite(good, bad, meta=lambda m: {**m, "estimator": "os.system"})
+    elif corrupt == "keras":
+        _rewrite(good, bad, keras_bytes=b"PK\x03\x04 garbage")
+    with pytest.raises(ModelFileError, match=match):
+        load_model(bad)
+
+
+def test_cache_entry_is_reused(sample, tmp_path):
+    X, y = sample
+    params = dict(hidden_layer_sizes=(8,), epochs=1, random_state=0, cache_dir=tmp_path)
+    first = KerasMLPClassifier(**params).fit(X, y)
+    entries = list(tmp_path.iterdir())
+    assert len(entries) == 1
+    mtime = entries[0].stat().st_mtime_ns
+    second = KerasMLPClassifier(**params).fit(X, y)
+    assert entries[0].stat().st_mtime_ns == mtime
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    # other data or parameters are another entry
+    KerasMLPClassifier(**params).fit(X[:500], y[:500])
+    assert len(list(tmp_path.iterdir())) == 2
+    with pytest.raises(ValueError, match="cache_dir needs an int random_state"):
+        KerasMLPClassifier(hidden_layer_sizes=(8,), cache_dir=tmp_path).fit(X, y)
