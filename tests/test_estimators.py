@@ -7,6 +7,8 @@ import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.model_selection import (
@@ -333,3 +335,60 @@ def test_fits_do_not_keep_earlier_models_alive(sample):
     gc.collect()
     alive = sum(ref() is not None for ref in refs)
     assert alive == 0, f"{alive} of 20 Keras models are still alive"
+
+
+_DTYPES = [
+    "uint8",
+    "int16",
+    "int64",
+    "float16",
+    "float32",
+    "float64",
+    "bool",
+    "complex64",
+    "object",
+    "U3",
+    "datetime64[s]",
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    shape=st.lists(st.integers(0, 5), min_size=1, max_size=5),
+    dtype=st.sampled_from(_DTYPES),
+    n_labels=st.integers(0, 12),
+)
+def test_random_inputs_work_or_raise_clearly(shape, dtype, n_labels):
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-2, 300, size=shape)
+    X = X.astype(dtype) if dtype != "datetime64[s]" else X.astype("int64").astype(dtype)
+    n = shape[0]
+    y = rng.randint(0, 3, size=n_labels)
+    est = KerasMLPClassifier(hidden_layer_sizes=(4,), epochs=1, batch_size=8)
+    try:
+        est.fit(X, y)
+    except (ValueError, TypeError) as exc:
+        assert str(exc)  # a message, not a bare error
+        return
+    # it worked: predictions must then be well-formed
+    proba = est.predict_proba(X)
+    assert proba.shape == (n, len(est.classes_))
+    with pytest.raises((ValueError, TypeError)):
+        est.predict(np.zeros((2, est.n_features_in_ + 1)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    shape=st.lists(st.integers(0, 30), min_size=1, max_size=5),
+    dtype=st.sampled_from(_DTYPES),
+)
+def test_random_predict_inputs(shape, dtype, request):
+    fitted = request.getfixturevalue("fitted_mlp")
+    X = np.ones(shape)
+    X = X.astype(dtype) if dtype != "datetime64[s]" else X.astype("int64").astype(dtype)
+    try:
+        pred = fitted.predict(X)
+    except (ValueError, TypeError) as exc:
+        assert str(exc)
+        return
+    assert len(pred) == shape[0]
