@@ -392,3 +392,19 @@ def test_random_predict_inputs(shape, dtype, request):
         assert str(exc)
         return
     assert len(pred) == shape[0]
+
+
+def test_batch_norm_predicts_sensibly_after_few_steps(sample_split):
+    # With Keras' default BN momentum the moving statistics are still wrong
+    # after a few dozen steps and every image gets the same class.
+    X, y, X_test, y_test = sample_split
+    clf = KerasCNNClassifier(
+        conv_filters=(8, 16),
+        batch_norm=True,
+        dense_units=32,
+        epochs=3,
+        batch_size=64,
+        random_state=0,
+    ).fit(X, y)
+    assert len(np.unique(clf.predict(X_test))) >= 5
+    assert clf.score(X_test, y_test) > 0.5

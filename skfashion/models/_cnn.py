@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ACTIVATIONS, _BaseImageClassifier, _positive_ints
 from ._docstrings import fill_doc
-from ._layers import augmentation_layers
+from ._layers import augmentation_layers, batch_norm
 
 
 @fill_doc(batch_size=128, epochs=25)
@@ -206,7 +206,7 @@ class KerasCNNClassifier(_BaseImageClassifier):
                     kernel_regularizer=reg,
                 )(x)
                 if self.batch_norm:
-                    x = layers.BatchNormalization()(x)
+                    x = batch_norm()(x)
             if self.pooling is not None:
                 # "same" pooling keeps 1-pixel-high inputs valid.
                 x = pool[self.pooling](2, padding="same")(x)
@@ -223,7 +223,7 @@ class KerasCNNClassifier(_BaseImageClassifier):
                 x
             )
             if self.batch_norm:
-                x = layers.BatchNormalization()(x)
+                x = batch_norm()(x)
         if self.dropout > 0:
             x = layers.Dropout(self.dropout, seed=seed)(x)
         return layers.Dense(n_classes, activation="softmax", name="proba")(x)

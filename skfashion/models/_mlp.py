@@ -7,6 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ACTIVATIONS, _BaseImageClassifier, _positive_ints
 from ._docstrings import fill_doc
+from ._layers import batch_norm
 
 
 @fill_doc(batch_size=256, epochs=30)
@@ -138,7 +139,7 @@ class KerasMLPClassifier(_BaseImageClassifier):
         for units, act in zip(self.hidden_layer_sizes, acts, strict=True):
             x = layers.Dense(units, activation=act, kernel_regularizer=reg)(x)
             if self.batch_norm:
-                x = layers.BatchNormalization()(x)
+                x = batch_norm()(x)
             if self.dropout > 0:
                 x = layers.Dropout(self.dropout, seed=self._random_state)(x)
         return layers.Dense(n_classes, activation="softmax", name="proba")(x)

@@ -1,0 +1,62 @@
+"""
+========================================
+Misclassified images and training curves
+========================================
+
+Two displays in scikit-learn's style show what a single accuracy figure
+hides: :class:`~skfashion.metrics.TrainingCurvesDisplay` plots the loss and
+accuracy of every epoch, on the training data and on a held-out validation
+split, and :class:`~skfashion.metrics.MisclassifiedImagesDisplay` shows the
+images the model gets wrong, the most confident mistakes first.
+"""
+
+import matplotlib.pyplot as plt
+from sklearn.model_selection import train_test_split
+
+from skfashion.datasets import load_fashion_mnist_sample
+from skfashion.metrics import MisclassifiedImagesDisplay, TrainingCurvesDisplay
+from skfashion.models import KerasCNNClassifier
+
+X, y = load_fashion_mnist_sample(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size=0.3, stratify=y, random_state=0
+)
+
+# %%
+# Train with a validation split
+# -----------------------------
+# ``validation_fraction=0.2`` holds out a stratified fifth of the training
+# images; their loss and accuracy are recorded in ``history_`` next to the
+# training ones.
+
+clf = KerasCNNClassifier(
+    conv_filters=(16, 32),
+    dense_units=64,
+    epochs=12,
+    batch_size=32,
+    validation_fraction=0.2,
+    random_state=0,
+).fit(X_train, y_train)
+print(sorted(clf.history_), "-", clf.n_iter_, "epochs")
+
+# %%
+# Training curves
+# ---------------
+# With only 560 training images the training accuracy keeps rising while
+# the validation curve flattens: the gap between the two is over-fitting.
+
+TrainingCurvesDisplay.from_estimator(clf)
+plt.show()
+
+# %%
+# The most confident mistakes
+# ---------------------------
+# Each title gives the true class, the predicted class and the probability
+# the model gave to its (wrong) prediction.
+
+display = MisclassifiedImagesDisplay.from_estimator(
+    clf, X_test, y_test, n_images=12, n_cols=6
+)
+display.figure_.tight_layout()
+print("positions in X_test:", display.indices.tolist())
+plt.show()
