@@ -15,14 +15,18 @@ Environment variables:
     pages then show the code without outputs or figures.
 """
 
+import logging
 import os
 import sys
 from pathlib import Path
 
 # Quiet TensorFlow's C++ start-up lines while the gallery runs, and never
 # open a window.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# TensorFlow's Python warnings (e.g. about retracing) would only clutter the
+# build log; they are not about the documentation.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "_ext"))
@@ -71,6 +75,8 @@ def _skip_foreign_members(app, what, name, obj, skip, options):
     """Document only the members that skfashion itself defines."""
     if skip or what != "class":
         return None
+    if name == "partial_fit":
+        return True  # hidden on purpose: the estimators train with ``fit`` only
     module = getattr(obj, "__module__", None) or getattr(
         getattr(obj, "fget", None), "__module__", None
     )
@@ -129,7 +135,6 @@ sphinx_gallery_conf = {
     "plot_gallery": "False" if os.environ.get("SKFASHION_DOCS_NO_GALLERY") else "True",
     "doc_module": ("skfashion",),
     "backreferences_dir": "generated/backreferences",
-    "reference_url": {"skfashion": None},
     "image_scrapers": ("matplotlib",),
     "remove_config_comments": True,
     "show_memory": False,

@@ -42,8 +42,11 @@ print(sorted(clf.history_), "-", clf.n_iter_, "epochs")
 # %%
 # Training curves
 # ---------------
-# With only 560 training images the training accuracy keeps rising while
-# the validation curve flattens: the gap between the two is over-fitting.
+# The training curves are measured while dropout and random erasing are
+# active, so with this much regularisation the validation curves can lie
+# above them. The sign of over-fitting to look for is a validation loss that
+# turns upwards while the training loss keeps falling: then fewer epochs, or
+# ``early_stopping=True``, give a better model.
 
 TrainingCurvesDisplay.from_estimator(clf)
 plt.show()

@@ -39,7 +39,7 @@ space = {"hidden_layer_sizes": [(32,), (64,)], "learning_rate": [1e-3, 3e-3]}
 
 def run():
     search = make_search(
-        KerasMLPClassifier(epochs=4, batch_size=32, random_state=0),
+        KerasMLPClassifier(epochs=3, batch_size=32, random_state=0),
         space,
         n_iter=4,
         cv=KFold(2, shuffle=True, random_state=0),

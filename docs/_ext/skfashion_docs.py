@@ -204,7 +204,7 @@ def _describe_cv(cv):
     if name == "KFold":
         return f"{cv.get_n_splits()}-fold CV"
     if name == "ShuffleSplit" and cv.get_n_splits() == 1:
-        return f"{1 - cv.test_size:.0%}/{cv.test_size:.0%} holdout"
+        return f"{100 - round(100 * cv.test_size)}/{round(100 * cv.test_size)} holdout"
     return repr(cv)
 
 
@@ -218,41 +218,60 @@ class PresetTable(SphinxDirective):
 
         self.env.note_dependency(str(_results_path(self.env.app)))
         results = load_results(self.env.app)
-        lines = [
+        table = [
             ".. list-table::",
             "   :header-rows: 1",
-            "   :widths: 12 40 8 14 8 9 9",
             "   :class: skfashion-preset-table",
             "",
             "   * - Preset",
-            "     - Estimator and description",
+            "     - Estimator",
             "     - Trials",
             "     - Validation",
             "     - Epochs",
-            "     - Reported test accuracy",
+            "     - Reported",
             "     - Reproduced",
         ]
+        details = []
         for name in list_presets():
             preset = get_preset(name)
             reported = preset.reported_test_accuracy
-            record = results.get(f"{name}_reproduced_test_accuracy")
-            if record is None:
-                reproduced = "not measured yet"
+            # bench_studies.py names its figures after the study ("s1_...").
+            record = next(
+                (
+                    results[key]
+                    for key in (
+                        f"{name.split('-')[0]}_reproduced_test_accuracy",
+                        f"{name}_reproduced_test_accuracy",
+                    )
+                    if re.match(r"s\d", name) and key in results
+                ),
+                None,
+            )
+            if not re.match(r"s\d", name):
+                reproduced = "n/a"  # skfashion's own spaces: no study to reproduce
+            elif record is None:
+                reproduced = "not yet"
             else:
                 reproduced = f":bench:`{record['name']}`"
-            space = ", ".join(f"``{p}``" for p in preset.param_distributions)
-            lines += [
+            estimator = type(preset.estimator).__name__
+            short = "CNN" if "CNN" in estimator else "MLP"
+            table += [
                 f"   * - ``{name}``",
-                f"     - :class:`~skfashion.models.{type(preset.estimator).__name__}`:"
-                f" {preset.description}. Searched: {space}."
-                + (f" *{preset.notes}*" if preset.notes else ""),
+                f"     - :class:`{short} <skfashion.models.{estimator}>`",
                 f"     - {preset.n_iter}",
                 f"     - {_describe_cv(preset.cv)}",
                 f"     - {preset.epochs}",
                 "     - "
-                + ("-" if reported is None else format_value(reported, "fraction")),
+                + ("n/a" if reported is None else format_value(reported, "fraction")),
                 f"     - {reproduced}",
             ]
+            space = ", ".join(f"``{p}``" for p in preset.param_distributions)
+            details += [
+                f"``{name}``",
+                f"   {preset.description}. Searched: {space}."
+                + (f" *{preset.notes}*" if preset.notes else ""),
+            ]
+        lines = [*table, "", *details, ""]
         container = nodes.container()
         self.state.nested_parse(StringList(lines, source="presets"), 0, container)
         return [container]
