@@ -49,6 +49,7 @@ def test_s5_deeper_mlp_parameter_count(sample):
 
 def test_s1_protocol_end_to_end(sample):
     X, y = sample
+    X, y = X[:400], y[:400]  # S1's protocol exactly; only the data is small
     s1 = get_preset("s1-cnn")
     s1.estimator.set_params(epochs=1, batch_size=64, random_state=0)
     search = RandomizedSearchCV(
@@ -74,6 +75,7 @@ def test_make_search_from_preset_and_estimator():
 
 def test_halving_on_epochs(sample):
     X, y = sample
+    X, y = X[:300], y[:300]
     est = KerasMLPClassifier(**{**TINY_MLP, "epochs": 4})
     search = make_search(
         est,
@@ -207,7 +209,7 @@ def test_dask_local_cluster_equals_serial(sample):
 
 def test_progress_lines_and_silence(sample):
     X, y = sample
-    X, y = X[:300], y[:300]
+    X, y = X[:200], y[:200]
     out = io.StringIO()
     search = make_search(
         KerasMLPClassifier(**TINY_MLP), SPACE, n_iter=2, cv=KFold(2), random_state=0
