@@ -56,8 +56,19 @@ def main(argv=None):
     result = measure_load_time(
         repeats=repeats, data_home=args.data_home, verify=not args.no_verify
     )
-    print(
-        f"{result['name']} {result['median_seconds']:.2f} (target <= {TARGET_SECONDS})"
+    from _results import record, report
+
+    report(
+        [
+            record(
+                result["name"],
+                result["median_seconds"],
+                "s",
+                target=TARGET_SECONDS,
+                better="<=",
+            )
+        ],
+        quick=args.quick,
     )
     print(
         f"  median of {repeats} runs loading {result['n_images']} images: "
