@@ -207,6 +207,26 @@ def test_dask_local_cluster_equals_serial(sample):
     assert on_dask.best_estimator_.score(X, y) > 0.1
 
 
+def test_progress_counts_only_test_scores(sample):
+    X, y = sample
+    X, y = X[:200], y[:200]
+    out = io.StringIO()
+    search = make_search(
+        KerasMLPClassifier(**{**TINY_MLP, "epochs": 2}),
+        SPACE,
+        method="halving",
+        n_iter=2,
+        factor=2,
+        min_resources=1,
+        cv=KFold(2),
+        random_state=0,
+    )
+    assert search.return_train_score  # halving's default
+    fit_search(search, X, y, verbose=1, stream=out, interval=0.05)
+    assert "fits 6/6" in out.getvalue() and "fits 7" not in out.getvalue()
+    assert search.return_train_score  # restored
+
+
 def test_progress_lines_and_silence(sample):
     X, y = sample
     X, y = X[:200], y[:200]

@@ -105,6 +105,12 @@ def fit_search(
     **fit_params : dict
         Passed to ``search.fit``.
 
+    Notes
+    -----
+    With ``verbose=1`` the search does not record training scores
+    (``return_train_score`` is off during the fit), since they would be
+    counted as fits by the display.
+
     Returns
     -------
     search : BaseSearchCV
@@ -150,14 +156,18 @@ def fit_search(
             bar.close()
 
     thread = threading.Thread(target=show, daemon=True)
-    search.set_params(scoring=_ReportingScorer(scorer, path))
+    # The scorer cannot tell a test fold from a training fold, so training
+    # scores (HalvingRandomSearchCV records them by default) would count as
+    # fits and as "best" scores: they are not computed during a shown search.
+    train_scores = search.return_train_score
+    search.set_params(scoring=_ReportingScorer(scorer, path), return_train_score=False)
     thread.start()
     try:
         search.fit(X, y, **fit_params)
     finally:
         stop.set()
         thread.join()
-        search.set_params(scoring=original)
+        search.set_params(scoring=original, return_train_score=train_scores)
         if hasattr(search, "scorer_"):
             search.scorer_ = scorer
         os.unlink(path)
