@@ -39,7 +39,12 @@ def main(argv=None):
     for n_jobs in (1, 2):
         search = make_search(
             KerasCNNClassifier(epochs=1 if args.quick else 3, random_state=0),
-            space, n_iter=4, cv=KFold(2), n_jobs=n_jobs, random_state=0, refit=False,
+            space,
+            n_iter=4,
+            cv=KFold(2),
+            n_jobs=n_jobs,
+            random_state=0,
+            refit=False,
         )
         start = time.perf_counter()
         search.fit(X, y)

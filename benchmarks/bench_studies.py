@@ -46,8 +46,12 @@ def run(name, X, y, X_test, y_test, *, quick):
     print(f"{name}: best {search.best_params_}, test accuracy {acc:.4f}", flush=True)
     key = name.split("-")[0]
     return [
-        record(f"{key}_reproduced_test_accuracy", acc, "fraction",
-               target=preset.reported_test_accuracy),
+        record(
+            f"{key}_reproduced_test_accuracy",
+            acc,
+            "fraction",
+            target=preset.reported_test_accuracy,
+        ),
         record(f"{key}_epochs_trained", epochs, "epochs", better="<="),
         record(f"{key}_wall_seconds", seconds, "s", better="<="),
     ]

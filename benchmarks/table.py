@@ -29,8 +29,10 @@ def markdown_table(records):
         target, met = "", ""
         if r["target"] is not None:
             target = f"{r['better']} {_fmt(r['target'])}"
-            ok = (r["value"] >= r["target"]) if r["better"] == ">=" else (
-                r["value"] <= r["target"]
+            ok = (
+                (r["value"] >= r["target"])
+                if r["better"] == ">="
+                else (r["value"] <= r["target"])
             )
             met = "yes" if ok else "**no**"
         lines.append(
