@@ -26,3 +26,22 @@ def sample_split(sample):
     rng = np.random.RandomState(0)
     idx = rng.permutation(len(y))
     return X[idx[:700]], y[idx[:700]], X[idx[700:]], y[idx[700:]]
+
+
+#: A tiny MLP with a validation split, so that ``history_`` has val curves.
+EVAL_MLP_PARAMS = dict(
+    hidden_layer_sizes=(16,),
+    epochs=2,
+    batch_size=32,
+    random_state=0,
+    validation_fraction=0.2,
+)
+
+
+@pytest.fixture(scope="session")
+def fitted_tiny_mlp(sample_split):
+    """That MLP fitted once on the 700 training images of ``sample_split``."""
+    from skfashion.models import KerasMLPClassifier
+
+    X, y, _, _ = sample_split
+    return KerasMLPClassifier(**EVAL_MLP_PARAMS).fit(X, y)

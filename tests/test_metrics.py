@@ -5,6 +5,7 @@ import json
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from conftest import EVAL_MLP_PARAMS
 from matplotlib.figure import Figure
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import RidgeClassifier
@@ -37,19 +38,10 @@ from skfashion.metrics import (
 )
 from skfashion.models import KerasMLPClassifier
 
-TINY_MLP = dict(
-    hidden_layer_sizes=(16,),
-    epochs=2,
-    batch_size=32,
-    random_state=0,
-    validation_fraction=0.2,
-)
-
 
 @pytest.fixture(scope="module")
-def mlp(sample_split):
-    X, y, _, _ = sample_split
-    return KerasMLPClassifier(**TINY_MLP).fit(X, y)
+def mlp(fitted_tiny_mlp):
+    return fitted_tiny_mlp
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +244,7 @@ def test_unknown_labels(mlp, test_data):
 
 def test_unfitted(test_data):
     with pytest.raises(NotFittedError):
-        evaluate(KerasMLPClassifier(**TINY_MLP), *test_data)
+        evaluate(KerasMLPClassifier(**EVAL_MLP_PARAMS), *test_data)
 
 
 def test_length_mismatch(mlp, test_data):
@@ -344,7 +336,7 @@ def test_training_curves_from_estimator(mlp):
     np.testing.assert_allclose(
         display.lines_["val_loss"].get_ydata(), mlp.history_["val_loss"]
     )
-    assert len(display.lines_["loss"].get_xdata()) == TINY_MLP["epochs"]
+    assert len(display.lines_["loss"].get_xdata()) == EVAL_MLP_PARAMS["epochs"]
 
 
 def test_training_curves_from_history():

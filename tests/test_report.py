@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from conftest import EVAL_MLP_PARAMS
 from scipy.stats import loguniform
 from sklearn.exceptions import NotFittedError
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
@@ -22,13 +23,6 @@ from skfashion.metrics import evaluate, write_report
 from skfashion.model_selection import plot_search_scores, search_results_table
 from skfashion.models import KerasMLPClassifier
 
-TINY_MLP = dict(
-    hidden_layer_sizes=(16,),
-    epochs=2,
-    batch_size=32,
-    random_state=0,
-    validation_fraction=0.2,
-)
 SECTIONS = (
     "summary",
     "model",
@@ -110,9 +104,8 @@ def split(sample_split):
 
 
 @pytest.fixture(scope="module")
-def mlp(split):
-    X, y, _, _ = split
-    return KerasMLPClassifier(**TINY_MLP).fit(X, y)
+def mlp(fitted_tiny_mlp):
+    return fitted_tiny_mlp
 
 
 @pytest.fixture(scope="module")
@@ -347,7 +340,7 @@ def search(split):
         "hidden_layer_sizes": [(8,), (16,)],
     }
     return RandomizedSearchCV(
-        KerasMLPClassifier(**TINY_MLP), params, n_iter=2, cv=2, random_state=0
+        KerasMLPClassifier(**EVAL_MLP_PARAMS), params, n_iter=2, cv=2, random_state=0
     ).fit(X, y)
 
 
