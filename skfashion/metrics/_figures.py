@@ -151,6 +151,28 @@ def plot_confusion_matrix(
     return display
 
 
+_OVR_PARAMETERS = """Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or EvaluationResult
+        True labels, or an :func:`evaluate` result holding labels and
+        probabilities (then ``proba`` and ``classes`` must be None).
+    proba : array-like of shape (n_samples, n_classes), default=None
+        Predicted probabilities, e.g. ``estimator.predict_proba(X)``.
+    classes : array-like of shape (n_classes,), default=None
+        Class of each column of ``proba``, e.g. ``estimator.classes_``;
+        ``np.unique(y_true)`` by default.
+    target_names : array-like of str, default=None
+        Class names in the order of ``classes``.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; a new figure is made when None."""
+
+
+def _ovr_doc(func):
+    """Insert the parameter section shared by the one-vs-rest plots."""
+    func.__doc__ = func.__doc__.replace("{ovr_parameters}", _OVR_PARAMETERS)
+    return func
+
+
 def _ovr_inputs(y_true, proba, classes, target_names, func_name):
     """Resolve ``(y_true, proba, classes, names)`` from a result or arrays."""
     if isinstance(y_true, EvaluationResult):
@@ -233,6 +255,7 @@ _OVR_PARAMS = {
 
 
 @validate_params(_OVR_PARAMS, prefer_skip_nested_validation=True)
+@_ovr_doc
 def plot_roc_ovr(y_true, proba=None, *, classes=None, target_names=None, ax=None):
     """Plot one-vs-rest ROC curves of all classes in one axes.
 
@@ -240,20 +263,7 @@ def plot_roc_ovr(y_true, proba=None, *, classes=None, target_names=None, ax=None
     negative; its ROC-AUC is shown in the legend. Classes without positive
     or without negative samples in ``y_true`` are left out.
 
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or EvaluationResult
-        True labels, or an :func:`evaluate` result holding labels and
-        probabilities (then ``proba`` and ``classes`` must be None).
-    proba : array-like of shape (n_samples, n_classes), default=None
-        Predicted probabilities, e.g. ``estimator.predict_proba(X)``.
-    classes : array-like of shape (n_classes,), default=None
-        Class of each column of ``proba``, e.g. ``estimator.classes_``;
-        ``np.unique(y_true)`` by default.
-    target_names : array-like of str, default=None
-        Class names in the order of ``classes``.
-    ax : matplotlib Axes, default=None
-        Axes to draw on; a new figure is made when None.
+    {ovr_parameters}
 
     Returns
     -------
@@ -276,6 +286,7 @@ def plot_roc_ovr(y_true, proba=None, *, classes=None, target_names=None, ax=None
 
 
 @validate_params(_OVR_PARAMS, prefer_skip_nested_validation=True)
+@_ovr_doc
 def plot_precision_recall_ovr(
     y_true, proba=None, *, classes=None, target_names=None, ax=None
 ):
@@ -284,20 +295,7 @@ def plot_precision_recall_ovr(
     Each class's legend entry shows its average precision (AP). Classes
     without positive or without negative samples in ``y_true`` are left out.
 
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or EvaluationResult
-        True labels, or an :func:`evaluate` result holding labels and
-        probabilities (then ``proba`` and ``classes`` must be None).
-    proba : array-like of shape (n_samples, n_classes), default=None
-        Predicted probabilities, e.g. ``estimator.predict_proba(X)``.
-    classes : array-like of shape (n_classes,), default=None
-        Class of each column of ``proba``, e.g. ``estimator.classes_``;
-        ``np.unique(y_true)`` by default.
-    target_names : array-like of str, default=None
-        Class names in the order of ``classes``.
-    ax : matplotlib Axes, default=None
-        Axes to draw on; a new figure is made when None.
+    {ovr_parameters}
 
     Returns
     -------
