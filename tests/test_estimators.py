@@ -1,6 +1,8 @@
 """Behaviour of the CNN and MLP classifiers as scikit-learn estimators."""
 
 import pickle
+import random
+import threading
 import warnings
 
 import joblib
@@ -129,6 +131,29 @@ def test_same_seed_same_model(sample_split):
     np.testing.assert_array_equal(a.predict_proba(X_test), b.predict_proba(X_test))
     # augmentation is training-only: predictions are repeatable
     np.testing.assert_array_equal(a.predict_proba(X_test), a.predict_proba(X_test))
+
+
+def test_seeded_fit_ignores_other_threads_drawing_random(sample_split):
+    # Dask workers and threaded backends run other code beside a fit; if the
+    # network took its seeds from Python's shared ``random`` module, those
+    # draws would change the model built for the same random_state.
+    X, y, X_test, _ = sample_split
+    est = KerasCNNClassifier(**{**TINY_CNN, "epochs": 1}, dropout=0.2)
+    alone = clone(est).fit(X, y).predict_proba(X_test)
+    stop = threading.Event()
+
+    def draw():
+        while not stop.is_set():
+            random.random()
+
+    thread = threading.Thread(target=draw)
+    thread.start()
+    try:
+        beside = clone(est).fit(X, y).predict_proba(X_test)
+    finally:
+        stop.set()
+        thread.join()
+    np.testing.assert_array_equal(alone, beside)
 
 
 def test_clone_and_routed_params(sample_split):

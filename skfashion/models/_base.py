@@ -39,7 +39,7 @@ from ._input import (
     resolve_image_shape,
     to_flat_images,
 )
-from ._layers import cosine_schedule, make_optimizer
+from ._layers import LayerSeeds, cosine_schedule, make_optimizer
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "nadam", "rmsprop", "adagrad", "adadelta")
 ACTIVATIONS = ("relu", "elu", "selu", "gelu", "swish", "tanh", "sigmoid", "leaky_relu")
@@ -63,9 +63,10 @@ def _positive_ints(value):
 class _BaseImageClassifier(KerasClassifier):
     """Base class: scikit-learn classifier over a Keras network.
 
-    Subclasses implement ``_build_network(inputs, n_classes, meta)`` returning
-    the output tensor; everything else (compilation, schedules, validation
-    split, input checks) lives here.
+    Subclasses implement ``_build_network(inputs, n_classes, seeds)`` returning
+    the output tensor, taking every layer seed from ``seeds`` (a
+    :class:`~skfashion.models._layers.LayerSeeds`); everything else
+    (compilation, schedules, validation split, input checks) lives here.
     """
 
     # Fixed SciKeras settings, kept as class attributes so that they are not
@@ -397,7 +398,9 @@ class _BaseImageClassifier(KerasClassifier):
         scale = PIXEL_SCALES[self.pixel_range_]
         if scale != 1.0:
             x = keras.layers.Rescaling(scale, name="pixel_scale")(x)
-        outputs = self._build_network(x, meta["n_classes_"])
+        outputs = self._build_network(
+            x, meta["n_classes_"], LayerSeeds(self._random_state)
+        )
         model = keras.Model(inputs, outputs, name=type(self).__name__)
         model.compile(
             optimizer=self._optimizer(),

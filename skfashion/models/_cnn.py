@@ -183,15 +183,14 @@ class KerasCNNClassifier(_BaseImageClassifier):
                 f"got {dense!r}."
             )
 
-    def _build_network(self, x, n_classes):
+    def _build_network(self, x, n_classes, seeds):
         h, w = self.image_shape_
-        seed = self._random_state
         x = layers.Reshape((h, w, 1), name="image")(x)
         for layer in augmentation_layers(
             shift=self.shift,
             horizontal_flip=self.horizontal_flip,
             random_erasing=self.random_erasing,
-            seed=seed,
+            seeds=seeds,
         ):
             x = layer(x)
         reg = self._regularizer()
@@ -203,6 +202,7 @@ class KerasCNNClassifier(_BaseImageClassifier):
                     self.kernel_size,
                     padding=self.padding,
                     activation=self.activation,
+                    kernel_initializer=seeds.initializer(),
                     kernel_regularizer=reg,
                 )(x)
                 if self.batch_norm:
@@ -211,7 +211,7 @@ class KerasCNNClassifier(_BaseImageClassifier):
                 # "same" pooling keeps 1-pixel-high inputs valid.
                 x = pool[self.pooling](2, padding="same")(x)
         if self.conv_dropout > 0:
-            x = layers.Dropout(self.conv_dropout, seed=seed)(x)
+            x = layers.Dropout(self.conv_dropout, seed=seeds.next())(x)
         x = layers.Flatten()(x)
         dense = (
             (self.dense_units,)
@@ -219,11 +219,19 @@ class KerasCNNClassifier(_BaseImageClassifier):
             else tuple(self.dense_units)
         )
         for units in dense:
-            x = layers.Dense(units, activation=self.activation, kernel_regularizer=reg)(
-                x
-            )
+            x = layers.Dense(
+                units,
+                activation=self.activation,
+                kernel_initializer=seeds.initializer(),
+                kernel_regularizer=reg,
+            )(x)
             if self.batch_norm:
                 x = batch_norm()(x)
         if self.dropout > 0:
-            x = layers.Dropout(self.dropout, seed=seed)(x)
-        return layers.Dense(n_classes, activation="softmax", name="proba")(x)
+            x = layers.Dropout(self.dropout, seed=seeds.next())(x)
+        return layers.Dense(
+            n_classes,
+            activation="softmax",
+            kernel_initializer=seeds.initializer(),
+            name="proba",
+        )(x)

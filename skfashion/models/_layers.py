@@ -5,6 +5,7 @@ Custom layers are registered with Keras so that a model saved in the native
 """
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 # Hyperparameters of random erasing (Zhong et al., 2017): the erased patch
@@ -73,6 +74,38 @@ class RandomErasing(layers.Layer):
         return config
 
 
+class LayerSeeds:
+    """Distinct, reproducible seeds for the random layers of one network.
+
+    Keras gives an unseeded initializer or layer a seed drawn from Python's
+    global ``random`` module. That module is shared by every thread of the
+    process, so in a Dask worker or a threaded joblib backend other code can
+    draw from it between our draws, and the same ``random_state`` would then
+    build a different network. Every random component therefore gets its own
+    seed from a generator private to this build.
+
+    Parameters
+    ----------
+    random_state : int or None
+        Seed of the whole network; None leaves every layer unseeded.
+    """
+
+    def __init__(self, random_state):
+        self._rng = (
+            None if random_state is None else np.random.default_rng(random_state)
+        )
+
+    def next(self):
+        """Seed for the next random component (None when unseeded)."""
+        if self._rng is None:
+            return None
+        return int(self._rng.integers(1, 2**31 - 1))
+
+    def initializer(self):
+        """Glorot-uniform kernel initializer (Keras' default) with its own seed."""
+        return keras.initializers.GlorotUniform(seed=self.next())
+
+
 def batch_norm():
     """Batch normalisation whose moving statistics settle within few steps.
 
@@ -85,19 +118,22 @@ def batch_norm():
     return layers.BatchNormalization(momentum=0.9)
 
 
-def augmentation_layers(*, shift, horizontal_flip, random_erasing, seed):
-    """Training-only augmentation layers, in the order they are applied."""
+def augmentation_layers(*, shift, horizontal_flip, random_erasing, seeds):
+    """Training-only augmentation layers, in the order they are applied.
+
+    ``seeds`` is the network's :class:`LayerSeeds`.
+    """
     out = []
     if shift > 0:
         out.append(
             layers.RandomTranslation(
-                shift, shift, fill_mode="constant", fill_value=0.0, seed=seed
+                shift, shift, fill_mode="constant", fill_value=0.0, seed=seeds.next()
             )
         )
     if horizontal_flip:
-        out.append(layers.RandomFlip("horizontal", seed=seed))
+        out.append(layers.RandomFlip("horizontal", seed=seeds.next()))
     if random_erasing > 0:
-        out.append(RandomErasing(random_erasing, seed=seed))
+        out.append(RandomErasing(random_erasing, seed=seeds.next()))
     return out
 
 

@@ -133,13 +133,23 @@ class KerasMLPClassifier(_BaseImageClassifier):
                 )
         self._activations(len(self.hidden_layer_sizes), "hidden layers")
 
-    def _build_network(self, x, n_classes):
+    def _build_network(self, x, n_classes, seeds):
         reg = self._regularizer()
         acts = self._activations(len(self.hidden_layer_sizes), "hidden layers")
         for units, act in zip(self.hidden_layer_sizes, acts, strict=True):
-            x = layers.Dense(units, activation=act, kernel_regularizer=reg)(x)
+            x = layers.Dense(
+                units,
+                activation=act,
+                kernel_initializer=seeds.initializer(),
+                kernel_regularizer=reg,
+            )(x)
             if self.batch_norm:
                 x = batch_norm()(x)
             if self.dropout > 0:
-                x = layers.Dropout(self.dropout, seed=self._random_state)(x)
-        return layers.Dense(n_classes, activation="softmax", name="proba")(x)
+                x = layers.Dropout(self.dropout, seed=seeds.next())(x)
+        return layers.Dense(
+            n_classes,
+            activation="softmax",
+            kernel_initializer=seeds.initializer(),
+            name="proba",
+        )(x)
