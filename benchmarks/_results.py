@@ -1,8 +1,8 @@
 """Recording benchmark figures in ``benchmarks/results/latest.json``.
 
 Each figure is a record ``{"name", "value", "unit", "target", "better",
-"command", "machine", "date"}``. A run replaces the records of the same name
-and keeps the others. ``--quick`` runs write to ``quick.json`` instead, so a
+"command", "machine", "commit", "date"}``. A run replaces the records of the
+same name and keeps the others. ``--quick`` runs write to ``quick.json`` instead, so a
 smoke run never overwrites a full-data figure.
 """
 
@@ -11,11 +11,45 @@ import json
 import os
 import platform
 import shlex
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+# Figures that pair a test accuracy with the time it took, for README.md's
+# headline table and the accuracy-against-time plot:
+# (label, kind, accuracy record, seconds record); kind is ours, peer or study.
+ACCURACY_TIME = [
+    ("skfashion CNN, defaults", "ours", "cnn_default_test_accuracy",
+     "cnn_default_train_seconds"),
+    ("skfashion MLP, defaults", "ours", "mlp_default_test_accuracy",
+     "mlp_default_train_seconds"),
+    ("scikit-learn MLPClassifier", "peer", "sklearn_mlp_test_accuracy",
+     "sklearn_mlp_train_seconds"),
+    ("S1 space via skfashion (subset)", "ours", "skfashion_s1_test_accuracy",
+     "skfashion_s1_wall_seconds"),
+    ("S1 space via Keras Tuner (subset)", "peer", "keras_tuner_s1_test_accuracy",
+     "keras_tuner_s1_wall_seconds"),
+    *[
+        (f"S{i} protocol via skfashion", "study", f"s{i}_reproduced_test_accuracy",
+         f"s{i}_wall_seconds")
+        for i in range(1, 6)
+    ],
+]  # fmt: skip
+
+
+def accuracy_time_pairs(records):
+    """``(label, kind, accuracy record, seconds record)`` found in ``records``.
+
+    ``records`` maps names to records; pairs with a missing record are left out.
+    """
+    return [
+        (label, kind, records[acc], records[secs])
+        for label, kind, acc, secs in ACCURACY_TIME
+        if acc in records and secs in records
+    ]
 
 
 def machine():
@@ -32,6 +66,29 @@ def machine():
     return f"{os.cpu_count()} cores, {cpu}, {platform.system()}"
 
 
+def source_version():
+    """Commit the figures come from, with ``+dirty`` for uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None  # not a git checkout (an installed copy, an archive)
+    return head + ("+dirty" if dirty else "")
+
+
 def record(name, value, unit, *, target=None, better=">="):
     """Build one result record for the running command."""
     return {
@@ -42,6 +99,7 @@ def record(name, value, unit, *, target=None, better=">="):
         "better": better,
         "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
         "machine": machine(),
+        "commit": source_version(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds"
         ),
