@@ -78,7 +78,17 @@ def source_version():
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            # Only the code that is measured counts, not docs or the results.
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                "skfashion",
+                "benchmarks/*.py",
+                "pyproject.toml",
+            ],
             cwd=root,
             capture_output=True,
             text=True,
@@ -87,6 +97,10 @@ def source_version():
     except (OSError, subprocess.CalledProcessError):
         return None  # not a git checkout (an installed copy, an archive)
     return head + ("+dirty" if dirty else "")
+
+
+# Taken when the run starts: the code measured is the code at that moment.
+SOURCE_VERSION = source_version()
 
 
 def record(name, value, unit, *, target=None, better=">="):
@@ -99,7 +113,7 @@ def record(name, value, unit, *, target=None, better=">="):
         "better": better,
         "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
         "machine": machine(),
-        "commit": source_version(),
+        "commit": SOURCE_VERSION,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds"
         ),
