@@ -130,10 +130,12 @@ class BenchmarkTable(SphinxDirective):
         for command, group in by_command.items():
             machines = sorted({r["machine"] for r in group})
             dates = sorted({r["date"][:10] for r in group})
+            commits = sorted({r["commit"] for r in group if r.get("commit")})
+            source = f", commit {', '.join(commits)}" if commits else ""
             lines += [
                 f"**Command:** ``{command}``",
                 "",
-                f"Measured on {', '.join(machines)}; {', '.join(dates)}.",
+                f"Measured on {', '.join(machines)}; {', '.join(dates)}{source}.",
                 "",
                 ".. list-table::",
                 "   :header-rows: 1",
