@@ -53,16 +53,16 @@ def plot(records, ax):
         ax.axhline(claim, color="grey", linestyle="--", linewidth=0.8)
         ax.annotate(
             f"{study} claims {claim:.3f}",
-            (1.0, claim),
+            (0.0, claim),
             xycoords=("axes fraction", "data"),
-            xytext=(-3, 2),
+            xytext=(3, 2),
             textcoords="offset points",
-            ha="right",
+            ha="left",
             fontsize=8,
             color="grey",
         )
-    # Room on the right for the labels of the slowest points.
-    ax.margins(x=0.35)
+    # Room on the left for the claims' labels, on the right for the points'.
+    ax.margins(x=0.5)
     ax.set_xscale("log")
     ax.set_xlabel("training time on the benchmark machine (s, log scale)")
     ax.set_ylabel("test accuracy (10,000 images)")
