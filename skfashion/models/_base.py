@@ -63,10 +63,11 @@ def _positive_ints(value):
 class _BaseImageClassifier(KerasClassifier):
     """Base class: scikit-learn classifier over a Keras network.
 
-    Subclasses implement ``_build_network(inputs, n_classes, seeds)`` returning
-    the output tensor, taking every layer seed from ``seeds`` (a
-    :class:`~skfashion.models._layers.LayerSeeds`); everything else
-    (compilation, schedules, validation split, input checks) lives here.
+    Subclasses implement ``_build_network(inputs, seeds)`` returning the last
+    hidden tensor, taking every layer seed from ``seeds`` (a
+    :class:`~skfashion.models._layers.LayerSeeds`); the softmax output layer
+    and everything else (compilation, schedules, validation split, input
+    checks) live here.
     """
 
     # Fixed SciKeras settings, kept as class attributes so that they are not
@@ -398,9 +399,14 @@ class _BaseImageClassifier(KerasClassifier):
         scale = PIXEL_SCALES[self.pixel_range_]
         if scale != 1.0:
             x = keras.layers.Rescaling(scale, name="pixel_scale")(x)
-        outputs = self._build_network(
-            x, meta["n_classes_"], LayerSeeds(self._random_state)
-        )
+        seeds = LayerSeeds(self._random_state)
+        features = self._build_network(x, seeds)
+        outputs = keras.layers.Dense(
+            meta["n_classes_"],
+            activation="softmax",
+            kernel_initializer=seeds.initializer(),
+            name="proba",
+        )(features)
         model = keras.Model(inputs, outputs, name=type(self).__name__)
         model.compile(
             optimizer=self._optimizer(),

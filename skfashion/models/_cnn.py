@@ -183,7 +183,7 @@ class KerasCNNClassifier(_BaseImageClassifier):
                 f"got {dense!r}."
             )
 
-    def _build_network(self, x, n_classes, seeds):
+    def _build_network(self, x, seeds):
         h, w = self.image_shape_
         x = layers.Reshape((h, w, 1), name="image")(x)
         for layer in augmentation_layers(
@@ -229,9 +229,4 @@ class KerasCNNClassifier(_BaseImageClassifier):
                 x = batch_norm()(x)
         if self.dropout > 0:
             x = layers.Dropout(self.dropout, seed=seeds.next())(x)
-        return layers.Dense(
-            n_classes,
-            activation="softmax",
-            kernel_initializer=seeds.initializer(),
-            name="proba",
-        )(x)
+        return x

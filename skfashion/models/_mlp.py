@@ -133,7 +133,7 @@ class KerasMLPClassifier(_BaseImageClassifier):
                 )
         self._activations(len(self.hidden_layer_sizes), "hidden layers")
 
-    def _build_network(self, x, n_classes, seeds):
+    def _build_network(self, x, seeds):
         reg = self._regularizer()
         acts = self._activations(len(self.hidden_layer_sizes), "hidden layers")
         for units, act in zip(self.hidden_layer_sizes, acts, strict=True):
@@ -147,9 +147,4 @@ class KerasMLPClassifier(_BaseImageClassifier):
                 x = batch_norm()(x)
             if self.dropout > 0:
                 x = layers.Dropout(self.dropout, seed=seeds.next())(x)
-        return layers.Dense(
-            n_classes,
-            activation="softmax",
-            kernel_initializer=seeds.initializer(),
-            name="proba",
-        )(x)
+        return x
