@@ -120,19 +120,20 @@ def record(name, value, unit, *, target=None, better=">="):
     }
 
 
+def meets_target(r):
+    """Whether record ``r`` meets its target (call only when it has one)."""
+    if r["better"] == ">=":
+        return r["value"] >= r["target"]
+    return r["value"] <= r["target"]
+
+
 def report(records, *, quick):
     """Print the records and merge them into the results file atomically."""
     for r in records:
         target = ""
         if r["target"] is not None:
-            ok = (
-                r["value"] >= r["target"]
-                if r["better"] == ">="
-                else r["value"] <= r["target"]
-            )
-            target = (
-                f"  (target {r['better']} {r['target']}: {'met' if ok else 'NOT met'})"
-            )
+            met = "met" if meets_target(r) else "NOT met"
+            target = f"  (target {r['better']} {r['target']}: {met})"
         print(f"{r['name']} = {r['value']:.4g} {r['unit']}{target}", flush=True)
     path = RESULTS_DIR / ("quick.json" if quick else "latest.json")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

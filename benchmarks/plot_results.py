@@ -42,13 +42,12 @@ def study_claims():
 
 
 def plot(records, ax):
-    plotted = 0
+    pairs = accuracy_time_pairs(records)
     markers = {"ours": "o", "peer": "s", "study": "^"}
-    for label, kind, acc, secs in accuracy_time_pairs(records):
+    for label, kind, acc, secs in pairs:
         x, y = secs["value"], acc["value"]
         ax.scatter(x, y, marker=markers[kind], s=50, zorder=3)
         ax.annotate(label, (x, y), xytext=(5, 4), textcoords="offset points")
-        plotted += 1
     for study, claim in sorted(study_claims().items()):
         ax.axhline(claim, color="grey", linestyle="--", linewidth=0.8)
         ax.annotate(
@@ -68,7 +67,7 @@ def plot(records, ax):
     ax.set_ylabel("test accuracy (10,000 images)")
     ax.set_title("Fashion-MNIST: accuracy against training time")
     ax.grid(True, which="both", alpha=0.3)
-    return plotted
+    return len(pairs)
 
 
 def main(argv=None):

@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from _results import accuracy_time_pairs
+from _results import accuracy_time_pairs, meets_target
 
 HERE = Path(__file__).resolve().parent
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -35,12 +35,7 @@ def markdown_table(records):
         target, met = "", ""
         if r["target"] is not None:
             target = f"{r['better']} {_fmt(r['target'])}"
-            ok = (
-                (r["value"] >= r["target"])
-                if r["better"] == ">="
-                else (r["value"] <= r["target"])
-            )
-            met = "yes" if ok else "**no**"
+            met = "yes" if meets_target(r) else "**no**"
         lines.append(
             f"| {r['name']} | {_fmt(r['value'])} | {r['unit']} | {target} | {met} | "
             f"`{r['command']}` | {r.get('commit') or ''} | {r['date'][:10]} |"
