@@ -1,0 +1,85 @@
+"""The figures quoted in the READMEs are the recorded ones.
+
+``benchmarks/table.py --write`` renders ``benchmarks/results/latest.json`` into
+README.md and ``benchmarks/README.md``. These tests render the tables again and
+compare them with what the READMEs hold, so that a figure edited by hand, or a
+results file committed without re-rendering, fails the suite.
+"""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def table():
+    # The benchmark scripts import their helper module as a top-level name.
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "benchmark_table", BENCHMARKS / "table.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return module
+
+
+@pytest.fixture(scope="module")
+def records():
+    return json.loads((BENCHMARKS / "results" / "latest.json").read_text())
+
+
+def _between(path, begin, end):
+    text = path.read_text()
+    assert begin in text and end in text, f"{path} lacks {begin} ... {end}"
+    return text.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+
+
+@pytest.mark.parametrize(
+    "readme, markers, render",
+    [
+        ("benchmarks/README.md", ("BEGIN", "END"), "markdown_table"),
+        ("README.md", ("HEAD_BEGIN", "HEAD_END"), "headline_table"),
+        ("README.md", ("STUDY_BEGIN", "STUDY_END"), "studies_table"),
+        ("benchmarks/README.md", ("STUDY_BEGIN", "STUDY_END"), "studies_table"),
+    ],
+)
+def test_readme_tables_match_recorded_results(table, records, readme, markers, render):
+    begin, end = (getattr(table, m) for m in markers)
+    expected = getattr(table, render)(records)
+    assert _between(ROOT / readme, begin, end) == expected, (
+        f"{readme} is out of date with benchmarks/results/latest.json: "
+        "run `python benchmarks/table.py --write`"
+    )
+
+
+def test_studies_table_compares_every_study_with_its_claim(table, records):
+    by_name = {r["name"]: r for r in records}
+    rows = table.studies_table(records).splitlines()[2:]
+    assert [row.split(":")[0] for row in rows] == [
+        "| S1",
+        "| S2",
+        "| S3",
+        "| S4",
+        "| S5",
+    ]
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        claim = float(cells[1])
+        # The last column is the recommended pipeline, the default CNN.
+        cnn = by_name["cnn_default_test_accuracy"]["value"]
+        assert cells[-1] == f"{cnn:.4f} ({100 * (cnn - claim):+.1f} pt)"
+
+
+def test_missing_figures_are_said_not_measured(table):
+    rows = table.studies_table([]).splitlines()[2:]
+    assert len(rows) == 5
+    assert all(row.count("not measured") == 3 for row in rows)
