@@ -9,7 +9,12 @@ every candidate for the full number of epochs, halving only the survivors::
 
 Records ``halving_epoch_ratio`` (epochs trained by halving / by random search,
 target <= 0.34) and ``halving_score_gap`` (best CV accuracy of random search
-minus that of halving, target <= 0.003).
+minus that of halving, target <= 0.003). No candidate stops early, so the
+epoch ratio follows from the schedule (9 candidates, factor 3: 9 x 1 + 3 x 3
++ 1 x 9 epochs against 9 x 9, a third); the score gap and
+``halving_time_ratio``, the wall time of halving over random search, are the
+measured outcomes. Random search runs first and so also pays TensorFlow's
+one-time start-up, which favours halving slightly in the time ratio.
 """
 
 import argparse
@@ -84,7 +89,7 @@ def main(argv=None):
                 target=0.003,
                 better="<=",
             ),
-            record("halving_time_ratio", h_s / r_s, "ratio"),
+            record("halving_time_ratio", h_s / r_s, "ratio", better="<="),
             record("random_search_best_cv_accuracy", r_score, "fraction"),
             record("halving_search_best_cv_accuracy", h_score, "fraction"),
         ],

@@ -82,6 +82,10 @@ def _s1():
         n_iter=3,
         cv=KFold(4, shuffle=True, random_state=0),
         reported_test_accuracy=0.916,
+        notes=(
+            "Pooling pads to 'same' (a 6x6x128 flatten where S1 has 5x5x128) "
+            "and batch normalisation uses momentum 0.9, not Keras' 0.99."
+        ),
     )
 
 

@@ -240,7 +240,10 @@ def count_fits(search, n_samples=None):
     n_fits : int
         Number of fits.
     epochs : int
-        Epochs trained by those fits.
+        Epochs given to those fits: ``epochs`` of each candidate, or the
+        resources of each halving rung, times the number of splits. With
+        ``early_stopping=True`` a fit may stop sooner, so this is an upper
+        bound; the epochs a fitted estimator ran are its ``n_iter_``.
     """
     if hasattr(search, "cv_results_"):
         res = search.cv_results_
