@@ -26,7 +26,7 @@ ACCURACY_TIME = [
      "cnn_default_train_seconds"),
     ("skfashion MLP, defaults", "ours", "mlp_default_test_accuracy",
      "mlp_default_train_seconds"),
-    ("scikit-learn MLPClassifier", "peer", "sklearn_mlp_test_accuracy",
+    ("scikit-learn MLPClassifier (512, 256)", "peer", "sklearn_mlp_test_accuracy",
      "sklearn_mlp_train_seconds"),
     ("S1 space via skfashion (subset)", "ours", "skfashion_s1_test_accuracy",
      "skfashion_s1_wall_seconds"),
