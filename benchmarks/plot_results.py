@@ -47,7 +47,10 @@ def plot(records, ax):
     for label, kind, acc, secs in pairs:
         x, y = secs["value"], acc["value"]
         ax.scatter(x, y, marker=markers[kind], s=50, zorder=3)
-        ax.annotate(label, (x, y), xytext=(5, 4), textcoords="offset points")
+        # Peers label below their point and the others above, so that points
+        # at nearly the same accuracy and time keep their labels apart.
+        offset = (5, -12) if kind == "peer" else (5, 4)
+        ax.annotate(label, (x, y), xytext=offset, textcoords="offset points")
     for study, claim in sorted(study_claims().items()):
         ax.axhline(claim, color="grey", linestyle="--", linewidth=0.8)
         ax.annotate(
