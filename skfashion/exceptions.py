@@ -6,12 +6,14 @@ missing data), so generic handlers keep working.
 """
 
 __all__ = [
+    "CacheEntryWarning",
     "ChecksumError",
     "DataFileError",
     "DatasetNotFoundError",
     "ModelFileError",
     "PixelScaleWarning",
     "SkfashionError",
+    "TrainingDivergedError",
 ]
 
 
@@ -72,6 +74,25 @@ class ModelFileError(SkfashionError, ValueError):
     >>> issubclass(ModelFileError, ValueError)
     True
     """
+
+
+class TrainingDivergedError(SkfashionError, ArithmeticError):
+    """Training produced a NaN or infinite loss.
+
+    Raised during ``fit`` at the first batch whose loss is not finite, so that
+    a diverged network is never returned as a fitted model. In a search the
+    candidate gets ``error_score`` and the warning carries this message.
+
+    Examples
+    --------
+    >>> from skfashion.exceptions import TrainingDivergedError
+    >>> issubclass(TrainingDivergedError, ArithmeticError)
+    True
+    """
+
+
+class CacheEntryWarning(UserWarning):
+    """A fit-cache entry could not be read; the fit is trained again."""
 
 
 class PixelScaleWarning(UserWarning):

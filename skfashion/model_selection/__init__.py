@@ -1,5 +1,6 @@
 """Search presets and helpers around scikit-learn's hyperparameter searchers."""
 
+from ._halving import HalvingEpochsSearchCV, halving_rungs
 from ._presets import Preset, get_preset, list_presets
 from ._progress import fit_search
 from ._search import (
@@ -13,11 +14,13 @@ from ._search import (
 from ._summary import plot_search_scores, search_results_table
 
 __all__ = [
+    "HalvingEpochsSearchCV",
     "Preset",
     "check_search_space",
     "count_fits",
     "fit_search",
     "get_preset",
+    "halving_rungs",
     "halving_schedule",
     "list_presets",
     "make_search",

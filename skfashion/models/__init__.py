@@ -1,7 +1,14 @@
 """scikit-learn classifiers backed by Keras networks, and their safe storage."""
 
 from ._cnn import KerasCNNClassifier
+from ._image import KerasImageClassifier
 from ._mlp import KerasMLPClassifier
 from ._persistence import load_model, save_model
 
-__all__ = ["KerasCNNClassifier", "KerasMLPClassifier", "load_model", "save_model"]
+__all__ = [
+    "KerasCNNClassifier",
+    "KerasImageClassifier",
+    "KerasMLPClassifier",
+    "load_model",
+    "save_model",
+]

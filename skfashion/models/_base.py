@@ -8,10 +8,14 @@ stratified validation split, learning-rate schedules and early stopping that a
 scikit-learn user expects.
 """
 
+import glob
 import hashlib
+import inspect
 import json
 import math
 import os
+import re
+import warnings
 from numbers import Integral, Real
 
 import keras
@@ -31,6 +35,7 @@ from sklearn.utils.validation import (
 )
 from tensorflow.python.framework import config as tf_config
 
+from ..exceptions import CacheEntryWarning, TrainingDivergedError
 from ._input import (
     PIXEL_SCALES,
     as_float32,
@@ -39,7 +44,14 @@ from ._input import (
     resolve_image_shape,
     to_flat_images,
 )
-from ._layers import LayerSeeds, cosine_schedule, make_optimizer
+from ._layers import (
+    LayerSeeds,
+    SmoothedSparseCrossentropy,
+    cosine_schedule,
+    make_optimizer,
+)
+from ._persistence import load_model, save_model
+from ._registry import register
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "nadam", "rmsprop", "adagrad", "adadelta")
 ACTIVATIONS = ("relu", "elu", "selu", "gelu", "swish", "tanh", "sigmoid", "leaky_relu")
@@ -72,6 +84,7 @@ class _BaseImageClassifier(KerasClassifier):
 
     # Fixed SciKeras settings, kept as class attributes so that they are not
     # estimator parameters (SciKeras lists instance attributes as parameters).
+    # ``model`` is a parameter of KerasImageClassifier only.
     model = None
     build_fn = None
     loss = "sparse_categorical_crossentropy"
@@ -79,7 +92,15 @@ class _BaseImageClassifier(KerasClassifier):
     validation_batch_size = None
     run_eagerly = False
     shuffle = True
-    warm_start = False
+
+    #: Prefixes of the SciKeras-style routed parameters this class accepts;
+    #: ``model__`` only where the network is the user's.
+    _routing_prefixes_allowed = tuple(p for p in _ROUTING_PREFIXES if p != "model__")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__name__.startswith("_"):
+            register(cls)
 
     _common_constraints = {
         "optimizer": [StrOptions(set(OPTIMIZERS))],
@@ -87,10 +108,14 @@ class _BaseImageClassifier(KerasClassifier):
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "l2": [Interval(Real, 0, None, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
         "lr_schedule": [StrOptions(set(SCHEDULES))],
         "warmup": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
+        "schedule_epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "warm_start": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "patience": [Interval(Integral, 1, None, closed="left")],
@@ -106,19 +131,31 @@ class _BaseImageClassifier(KerasClassifier):
 
     def _store_routed(self, kwargs):
         # SciKeras-style routed parameters (``optimizer__beta_1=...``) are
-        # stored as attributes; their names are checked in ``fit``.
+        # stored as attributes. Any other unknown keyword is a mistake, and
+        # is reported now rather than at ``fit`` (as skorch does).
+        self._check_routed_names(kwargs)
         vars(self).update(kwargs)
         if kwargs:
             self._user_params = set(kwargs)
 
-    def _check_routed_names(self):
-        for key in getattr(self, "_user_params", ()):
-            if not key.startswith(_ROUTING_PREFIXES):
-                raise TypeError(
-                    f"{type(self).__name__} got an unexpected parameter {key!r}. "
-                    "Check the spelling against get_params(); routed Keras "
-                    f"parameters must start with one of {', '.join(_ROUTING_PREFIXES)}."
+    def _check_routed_names(self, names=None):
+        names = getattr(self, "_user_params", ()) if names is None else names
+        allowed = self._routing_prefixes_allowed
+        for key in names:
+            if key.startswith(allowed):
+                continue
+            hint = ""
+            if key.startswith("model__") or key in ("model", "build_fn"):
+                hint = (
+                    " To train a network of your own, use "
+                    "skfashion.models.KerasImageClassifier(model=...)."
                 )
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got an unexpected keyword "
+                f"argument {key!r}. Check the spelling against get_params(); "
+                "routed Keras parameters must start with one of "
+                f"{', '.join(allowed)}.{hint}"
+            )
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
@@ -208,8 +245,18 @@ class _BaseImageClassifier(KerasClassifier):
         self._validate_params()
         self._check_routed_names()
         self._check_architecture()
-        X = self._prepare_X(X, reset=True)
+        self._check_class_weight()
+        continuing = bool(self.warm_start) and hasattr(self, "model_")
+        X = self._prepare_X(X, reset=not continuing)
         y = self._prepare_y(y, X.shape[0])
+        if continuing:
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"warm_start=True continues the network fitted on classes "
+                    f"{self.classes_.tolist()}, but y has new classes "
+                    f"{unseen.tolist()}; set warm_start=False to train anew."
+                )
         if sample_weight is not None:
             check_consistent_length(X, sample_weight)
             sample_weight = _check_sample_weight(
@@ -218,36 +265,149 @@ class _BaseImageClassifier(KerasClassifier):
         if self.class_weight is not None:
             cw = compute_sample_weight(class_weight=self.class_weight, y=y)
             sample_weight = cw if sample_weight is None else sample_weight * cw
-        cache_path = self._cache_path(X, y, sample_weight, kwargs)
-        if cache_path is not None and self._load_cached(cache_path):
-            return self
+        entry = None
+        if not continuing:
+            entry = self._cache_entry(X, y, sample_weight, kwargs)
+            if entry is not None:
+                if self._load_cached(entry):
+                    return self
+                if self._load_shorter(entry):
+                    # Continue the longest stored cut of the same run.
+                    continuing = True
+                    kwargs["epochs"] = self.epochs - self.n_iter_
         self._val_indices = self._validation_indices(y)
-        self.classes_ = None
+        if continuing:
+            # SciKeras keeps the network; the epochs counter and history go on,
+            # and the data order of the new epochs gets its own seed.
+            self._fit_callbacks = list(self.callbacks or [])
+            kwargs.setdefault("initial_epoch", self.n_iter_)
+            if self._random_state is not None:
+                self._random_state = int(self._random_state) + self.n_iter_
+        else:
+            self.classes_ = None
         # SciKeras seeds through TF_DETERMINISTIC_OPS, which TensorFlow may
         # latch on for the whole process; later unseeded TensorFlow code would
         # then fail, so the previous setting is put back.
         determinism = tf_config.is_op_determinism_enabled()
+        warm_start = self.warm_start
+        self.warm_start = continuing  # what SciKeras reads to keep the network
         try:
             BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
         finally:
+            self.warm_start = warm_start
             del self._val_indices
             if not determinism and tf_config.is_op_determinism_enabled():
                 tf_config.disable_op_determinism()
-        if cache_path is not None:
-            from ._persistence import save_model
-
-            save_model(self, cache_path)
+        # One canonical fitted state, whichever way the model was obtained.
+        self._restore_fitted_state(self._fitted_state(), self.model_)
+        if entry is not None:
+            save_model(self, entry.path)
         return self
 
+    def _check_class_weight(self):
+        cw = self.class_weight
+        if isinstance(cw, dict):
+            bad = {
+                k: v
+                for k, v in cw.items()
+                if not isinstance(v, Real) or not np.isfinite(v) or v < 0
+            }
+            if bad:
+                raise ValueError(
+                    "class_weight values must be finite numbers >= 0, got "
+                    f"{bad!r}. Negative weights turn the loss upside down."
+                )
+
+    # ---------------------------------------------------------- fitted state
+    def _fitted_state(self):
+        """Every fitted attribute but the network, as plain JSON values.
+
+        The single owner of the fitted state: :meth:`fit`, the fit cache,
+        :func:`save_model`, :func:`load_model` and pickling all go through
+        this method and :meth:`_restore_fitted_state`, so an estimator has
+        the same attributes however it got fitted.
+        """
+        check_is_fitted(self)
+        classes = np.asarray(self.classes_)
+        return {
+            "classes": classes.tolist(),
+            "classes_dtype": "O" if classes.dtype.kind == "O" else classes.dtype.str,
+            "n_features_in": int(self.n_features_in_),
+            "n_samples": int(self.X_shape_[0]),
+            "image_shape": None
+            if self.image_shape_ is None
+            else [int(v) for v in self.image_shape_],
+            "pixel_range": self.pixel_range_,
+            "history": {
+                str(k): [float(v) for v in vals] for k, vals in self.history_.items()
+            },
+        }
+
+    def _restore_fitted_state(self, state, model):
+        """Set every fitted attribute from ``state`` and the network ``model``.
+
+        Besides skfashion's own attributes this rebuilds the ones SciKeras
+        keeps (``X_shape_``, ``target_encoder_``, ...), the same way SciKeras'
+        ``fit`` derives them, so that SciKeras' methods keep working.
+        """
+        kind = state["classes_dtype"]
+        classes = np.asarray(
+            state["classes"], dtype=object if kind == "O" else np.dtype(kind)
+        )
+        n_features = int(state["n_features_in"])
+        shape = state["image_shape"]
+        self.image_shape_ = None if shape is None else tuple(int(v) for v in shape)
+        self.pixel_range_ = state["pixel_range"]
+        self.X_dtype_ = np.dtype(np.float32)
+        self.X_shape_ = (int(state["n_samples"]), n_features)
+        self.n_features_in_ = n_features
+        self.y_dtype_ = classes.dtype
+        self.y_ndim_ = 1
+        self.target_type_ = self._type_of_target(classes)
+        self.classes_ = None  # SciKeras' target_encoder reads it
+        self.target_encoder_ = self.target_encoder.fit(classes)
+        vars(self).update(self.target_encoder_.get_metadata())
+        self.feature_encoder_ = self.feature_encoder.fit(
+            np.zeros((1, n_features), dtype=np.float32)
+        )
+        self.model_ = model
+        self.history_ = {k: list(v) for k, v in state["history"].items()}
+        self.n_iter_ = len(self.history_.get("loss", []))
+        self._random_state = (
+            self.random_state if isinstance(self.random_state, Integral) else None
+        )
+
+    def __getstate__(self):
+        state = {
+            k: v
+            for k, v in vars(self).items()
+            if not (k.endswith("_") and not k.startswith("_"))
+            and k not in ("_fit_callbacks", "_predict_callbacks")
+        }
+        if hasattr(self, "model_"):
+            state["_fitted"] = (self._fitted_state(), self.model_)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        fitted = state.pop("_fitted", None)
+        vars(self).update(state)
+        if fitted is not None:
+            self._restore_fitted_state(*fitted)
+
     # ----------------------------------------------------------------- cache
-    _CACHE_IGNORED = frozenset({"cache_dir", "verbose", "callbacks"})
+    _CACHE_IGNORED = frozenset({"cache_dir", "verbose", "callbacks", "warm_start"})
 
-    def _cache_path(self, X, y, sample_weight, fit_kwargs):
-        """File of this (parameters, data) fit in ``cache_dir``, or None.
+    def _cache_entry(self, X, y, sample_weight, fit_kwargs):
+        """Where this (parameters, data) fit lives in ``cache_dir``, or None.
 
-        The key covers every parameter that changes the trained model and a
-        digest of the exact training data, so a resumed search reuses a fit
-        only when it would have trained the very same model.
+        The key covers every parameter that changes the trained model, what
+        ``fit`` inferred from X (image shape, pixel range) and a digest of the
+        exact training data, so a resumed search reuses a fit only when it
+        would have trained the very same model. With ``schedule_epochs`` set,
+        ``epochs`` is left out of the key: fits of the same run cut after
+        different epochs share it, and a longer one continues the longest
+        stored one (see :class:`_CacheEntry`).
         """
         if self.cache_dir is None:
             return None
@@ -262,12 +422,16 @@ class _BaseImageClassifier(KerasClassifier):
                 "cache_dir needs an int random_state and no callbacks or extra "
                 f"fit arguments; got random_state={self.random_state!r}."
             )
+        resumable = self.schedule_epochs is not None and not self.early_stopping
+        ignored = self._CACHE_IGNORED | ({"epochs"} if resumable else set())
         params = {
-            k: v for k, v in self.get_params().items() if k not in self._CACHE_IGNORED
+            k: _fingerprint(v) for k, v in self.get_params().items() if k not in ignored
         }
         digest = hashlib.blake2b(digest_size=20)
         digest.update(type(self).__name__.encode())
         digest.update(json.dumps(params, sort_keys=True, default=repr).encode())
+        inferred = [self.image_shape_, self.pixel_range_]
+        digest.update(json.dumps(inferred, default=list).encode())
         for arr in (X, np.asarray(y), sample_weight):
             if arr is not None:
                 arr = np.ascontiguousarray(arr)
@@ -275,30 +439,52 @@ class _BaseImageClassifier(KerasClassifier):
                 digest.update(
                     arr.data if arr.dtype != object else repr(arr.tolist()).encode()
                 )
-        return os.path.join(os.fspath(self.cache_dir), digest.hexdigest() + ".skf")
+        return _CacheEntry(
+            os.fspath(self.cache_dir),
+            digest.hexdigest(),
+            self.epochs if resumable else None,
+        )
 
-    def _load_cached(self, path):
-        from ..exceptions import ModelFileError
-        from ._persistence import load_model
+    def _load_cached(self, entry):
+        """Take the stored fit of ``entry``; False when there is none.
 
-        if not os.path.exists(path):
+        An entry that cannot be loaded, for whatever reason, is reported
+        once and trained again (the new fit overwrites it).
+        """
+        if not os.path.exists(entry.path):
             return False
         try:
-            stored = load_model(path)
-        except ModelFileError:
-            return False  # unreadable entry: train again and overwrite it
-        for attr in (
-            "model_",
-            "classes_",
-            "n_classes_",
-            "n_features_in_",
-            "image_shape_",
-            "pixel_range_",
-            "history_",
-            "n_iter_",
-        ):
-            setattr(self, attr, getattr(stored, attr))
+            stored = load_model(entry.path)
+            if type(stored) is not type(self):
+                raise ValueError(f"holds a {type(stored).__name__}")
+        except Exception as exc:  # any damage: retrain and overwrite
+            warnings.warn(
+                f"Cache entry {entry.path} cannot be read ({exc}); training "
+                "this fit again and overwriting the entry.",
+                CacheEntryWarning,
+                stacklevel=3,
+            )
+            return False
+        self._restore_fitted_state(stored._fitted_state(), stored.model_)
         return True
+
+    def _load_shorter(self, entry):
+        """Take the longest stored shorter cut of ``entry``'s run, if any."""
+        for path in entry.shorter():
+            try:
+                stored = load_model(path)
+            except Exception as exc:
+                warnings.warn(
+                    f"Cache entry {path} cannot be read ({exc}); not continuing "
+                    "from it.",
+                    CacheEntryWarning,
+                    stacklevel=3,
+                )
+                continue
+            if type(stored) is type(self):
+                self._restore_fitted_state(stored._fitted_state(), stored.model_)
+                return True
+        return False
 
     def _validation_fraction(self):
         if self.validation_fraction is not None:
@@ -348,8 +534,10 @@ class _BaseImageClassifier(KerasClassifier):
             X, y = X[train], y[train]
             kwargs["validation_data"] = val_data
         user_callbacks = self._fit_callbacks
-        self._fit_callbacks = list(user_callbacks) + self._training_callbacks(
-            val is not None
+        self._fit_callbacks = (
+            [_StopOnNonFiniteLoss(self)]
+            + list(user_callbacks)
+            + self._training_callbacks(val is not None)
         )
         if self.verbose == 0:
             kwargs.setdefault("verbose", 0)
@@ -387,7 +575,21 @@ class _BaseImageClassifier(KerasClassifier):
         return out
 
     # ----------------------------------------------------------------- build
-    def _keras_build_fn(self, meta):
+    def _build_keras_model(self):
+        # SciKeras' version dispatches on ``self.model`` and passes its own
+        # compile arguments to a build function taking **kwargs; in
+        # skfashion ``model`` is KerasImageClassifier's parameter, handled by
+        # ``_network_outputs``. Overridden here, in one place;
+        # tests/test_estimators.py fails if SciKeras stops calling it.
+        prefix = "model__"
+        model_params = {
+            k[len(prefix) :]: v
+            for k, v in self.get_params().items()
+            if k.startswith(prefix) and "__" not in k[len(prefix) :]
+        }
+        return self._keras_build_fn(self._get_metadata(), **model_params)
+
+    def _keras_build_fn(self, meta, **model_params):
         # Drop the graph and names left by earlier fits: a CV search builds
         # dozens of models in one process and would otherwise keep growing.
         keras.backend.clear_session()
@@ -400,27 +602,36 @@ class _BaseImageClassifier(KerasClassifier):
         if scale != 1.0:
             x = keras.layers.Rescaling(scale, name="pixel_scale")(x)
         seeds = LayerSeeds(self._random_state)
-        features = self._build_network(x, seeds)
-        outputs = keras.layers.Dense(
-            meta["n_classes_"],
-            activation="softmax",
-            kernel_initializer=seeds.initializer(),
-            name="proba",
-        )(features)
+        outputs = self._network_outputs(x, seeds, meta["n_classes_"], model_params)
         model = keras.Model(inputs, outputs, name=type(self).__name__)
         model.compile(
             optimizer=self._optimizer(),
-            loss="sparse_categorical_crossentropy",
+            loss=self._loss(meta["n_classes_"]),
             metrics=["accuracy"],
             jit_compile=False,  # XLA is several times slower on CPU here
         )
         return model
 
+    def _network_outputs(self, x, seeds, n_classes, model_params):
+        """Class probabilities on top of the scaled flat pixels ``x``.
+
+        The built-in networks add a seeded softmax layer over the features of
+        ``_build_network``; KerasImageClassifier calls the user's network.
+        """
+        features = self._build_network(x, seeds)
+        return keras.layers.Dense(
+            n_classes,
+            activation="softmax",
+            kernel_initializer=seeds.initializer(),
+            name="proba",
+        )(features)
+
     def _optimizer(self):
         lr = self.learning_rate
         if self.lr_schedule == "cosine":
             steps_per_epoch = math.ceil(self._n_train() / self.batch_size)
-            lr = cosine_schedule(lr, steps_per_epoch * self.epochs, self.warmup)
+            total = self.schedule_epochs or self.epochs
+            lr = cosine_schedule(lr, steps_per_epoch * total, self.warmup)
         routed = {
             k[len("optimizer__") :]: v
             for k, v in self.get_params().items()
@@ -431,8 +642,14 @@ class _BaseImageClassifier(KerasClassifier):
             learning_rate=lr,
             momentum=self.momentum,
             weight_decay=self.weight_decay,
+            ema_momentum=self.ema_momentum,
             routed=routed,
         )
+
+    def _loss(self, n_classes):
+        if self.label_smoothing > 0:
+            return SmoothedSparseCrossentropy(n_classes, self.label_smoothing)
+        return "sparse_categorical_crossentropy"
 
     def _regularizer(self):
         return keras.regularizers.L2(self.l2) if self.l2 > 0 else None
@@ -525,3 +742,76 @@ class _BaseImageClassifier(KerasClassifier):
         # BaseEstimator's repr (changed parameters only) instead of SciKeras'
         # one-line-per-parameter dump.
         return BaseEstimator.__repr__(self)
+
+
+def _fingerprint(value):
+    """A stable, content-based stand-in for a parameter value in cache keys.
+
+    Functions are identified by module, name and source code, Keras models by
+    their architecture: never by ``repr``, whose memory address changes from
+    one process to the next while the object may stay the same (and the
+    other way round).
+    """
+    if isinstance(value, keras.Model):
+        return {"keras_model": value.to_json()}
+    if callable(value) and not isinstance(value, type):
+        try:
+            source = inspect.getsource(value)
+        except (OSError, TypeError):
+            source = None
+        name = getattr(value, "__qualname__", type(value).__qualname__)
+        return {"callable": f"{getattr(value, '__module__', '')}.{name}", "src": source}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class _CacheEntry:
+    """File of one fit in the cache folder, and the shorter fits it extends.
+
+    ``epochs`` is None for plain entries (one file per key). For resumable
+    fits (``schedule_epochs`` set) each entry holds the fit cut after
+    ``epochs`` epochs: ``<key>-e<epochs>.skf``.
+    """
+
+    def __init__(self, folder, key, epochs):
+        self.folder, self.key, self.epochs = folder, key, epochs
+        name = key if epochs is None else f"{key}-e{epochs}"
+        self.path = os.path.join(folder, name + ".skf")
+
+    def shorter(self):
+        """Paths of stored shorter cuts of the same run, longest first."""
+        if self.epochs is None:
+            return []
+        found = []
+        pattern = re.compile(re.escape(self.key) + r"-e(\d+)\.skf$")
+        for path in glob.glob(
+            os.path.join(glob.escape(self.folder), self.key + "-e*.skf")
+        ):
+            match = pattern.search(os.path.basename(path))
+            if match and int(match.group(1)) < self.epochs:
+                found.append((int(match.group(1)), path))
+        return [path for _, path in sorted(found, reverse=True)]
+
+
+class _StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stop training at the first NaN or infinite loss, with a useful error."""
+
+    def __init__(self, estimator):
+        super().__init__()
+        self._name = type(estimator).__name__
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(float(loss)):
+            raise TrainingDivergedError(
+                f"{self._name}: the training loss became {float(loss)} at epoch "
+                f"{self._epoch + 1}, batch {batch + 1}; the network diverged and "
+                "is not returned. Lower learning_rate, check that the inputs "
+                "are finite and on a sensible scale (pixel_range), or clip "
+                "gradients with optimizer__clipnorm=1.0."
+            )

@@ -14,6 +14,13 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
         Decoupled weight decay applied by the optimizer (AdamW style).
     l2 : float, default=0.0
         L2 penalty on the kernels of the convolutional and dense layers.
+    label_smoothing : float, default=0.0
+        Mass of the target moved from the true class to all classes
+        (Szegedy et al., 2016); softens over-confident networks.
+    ema_momentum : float or None, default=None
+        Keep an exponential moving average of the weights with this momentum
+        (the optimizer's ``use_ema``) and predict with it; None trains and
+        predicts with the raw weights.
     lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
         ``"cosine"``: linear warm-up then cosine decay to 0 over all training
         steps; ``"constant"``; ``"plateau"``: halve the rate when the
@@ -24,8 +31,19 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
     batch_size : int, default={batch_size}
         Mini-batch size.
     epochs : int, default={epochs}
-        Number of passes over the training data. ``HalvingRandomSearchCV``
-        can use it as its resource.
+        Number of passes over the training data (with ``warm_start``, the
+        passes each further :meth:`fit` adds). The resource of
+        :class:`~skfashion.model_selection.HalvingEpochsSearchCV`.
+    schedule_epochs : int or None, default=None
+        Length in epochs of the ``"cosine"`` learning-rate schedule; None
+        means ``epochs``. A larger value trains the first ``epochs`` epochs of
+        a longer run: a later fit with more epochs and a ``cache_dir``
+        continues the stored shorter fit instead of starting again.
+    warm_start : bool, default=False
+        When True, a further :meth:`fit` continues from the current weights
+        and optimizer state and trains ``epochs`` more epochs (as
+        :class:`sklearn.neural_network.MLPClassifier` does); the schedule
+        goes on where it stopped, so set ``schedule_epochs`` to the total.
     early_stopping : bool, default=False
         Stop when the validation loss has not improved for ``patience``
         epochs. The validation set is a stratified ``validation_fraction``

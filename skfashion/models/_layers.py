@@ -74,6 +74,44 @@ class RandomErasing(layers.Layer):
         return config
 
 
+@keras.saving.register_keras_serializable(package="skfashion")
+class SmoothedSparseCrossentropy(keras.losses.Loss):
+    """Cross-entropy on integer labels with label smoothing.
+
+    Keras' sparse cross-entropy has no ``label_smoothing``; this loss one-hot
+    encodes the integer targets inside the graph and uses the categorical
+    cross-entropy, so the estimators keep integer targets everywhere.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes (width of the one-hot targets).
+    label_smoothing : float
+        Mass moved from the true class to a uniform distribution.
+    """
+
+    def __init__(
+        self, n_classes, label_smoothing, name="smoothed_crossentropy", **kwargs
+    ):
+        super().__init__(name=name, **kwargs)
+        self.n_classes = int(n_classes)
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        labels = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        one_hot = ops.one_hot(labels, self.n_classes, dtype=y_pred.dtype)
+        return keras.losses.categorical_crossentropy(
+            one_hot, y_pred, label_smoothing=self.label_smoothing
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {"n_classes": self.n_classes, "label_smoothing": self.label_smoothing}
+        )
+        return config
+
+
 class LayerSeeds:
     """Distinct, reproducible seeds for the random layers of one network.
 
@@ -137,7 +175,9 @@ def augmentation_layers(*, shift, horizontal_flip, random_erasing, seeds):
     return out
 
 
-def make_optimizer(name, *, learning_rate, momentum, weight_decay, routed):
+def make_optimizer(
+    name, *, learning_rate, momentum, weight_decay, routed, ema_momentum=None
+):
     """Instantiate a Keras optimizer from flat arguments.
 
     ``routed`` holds SciKeras-style ``optimizer__<name>`` parameters; they
@@ -158,6 +198,9 @@ def make_optimizer(name, *, learning_rate, momentum, weight_decay, routed):
     # AdamW's own default (0.004) would apply silently; be explicit.
     if weight_decay or name == "adamw":
         kwargs["weight_decay"] = weight_decay or None
+    if ema_momentum is not None:
+        kwargs["use_ema"] = True
+        kwargs["ema_momentum"] = ema_momentum
     kwargs.update(routed)
     return classes[name](**kwargs)
 

@@ -18,12 +18,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import __version__
 from ..exceptions import ModelFileError
-from ._cnn import KerasCNNClassifier
-from ._mlp import KerasMLPClassifier
+from ._registry import estimator_class, registered_names
 
 FORMAT = "skfashion-model"
 FORMAT_VERSION = 1
-_ESTIMATORS = {cls.__name__: cls for cls in (KerasCNNClassifier, KerasMLPClassifier)}
 # Parameters that are tuples in the constructor but lists once in JSON.
 _TUPLE_PARAMS = {"conv_filters", "dense_units", "hidden_layer_sizes", "image_shape"}
 
@@ -31,8 +29,10 @@ _TUPLE_PARAMS = {"conv_filters", "dense_units", "hidden_layer_sizes", "image_sha
 def _json_params(estimator):
     params = {}
     for key, value in estimator.get_params(deep=False).items():
-        if key == "callbacks":
-            continue  # arbitrary Python objects: not part of the safe format
+        if key in ("callbacks", "model"):
+            # Arbitrary Python objects: not part of the safe format. The
+            # trained network itself is stored as model.keras.
+            continue
         if key == "random_state" and not (value is None or isinstance(value, int)):
             value = None
         if key == "class_weight" and isinstance(value, dict):
@@ -94,9 +94,9 @@ def save_model(estimator, path):
     True
     """
     name = type(estimator).__name__
-    if name not in _ESTIMATORS:
+    if estimator_class(name) is not type(estimator):
         raise TypeError(
-            f"save_model accepts {sorted(_ESTIMATORS)}, got {name}; use joblib "
+            f"save_model accepts {registered_names()}, got {name}; use joblib "
             "for other estimators."
         )
     check_is_fitted(estimator)
@@ -108,24 +108,14 @@ def save_model(estimator, path):
             f"save_model stores integer, boolean or string class labels; "
             f"classes_ has dtype {classes.dtype}. Use joblib instead."
         )
+    _check_layers_registered(estimator.model_)
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "skfashion_version": __version__,
         "estimator": name,
         "params": _json_params(estimator),
-        "fitted": {
-            "classes": classes.tolist(),
-            "classes_dtype": classes.dtype.str if classes.dtype.kind != "O" else "O",
-            "n_features_in": int(estimator.n_features_in_),
-            "image_shape": None
-            if estimator.image_shape_ is None
-            else list(estimator.image_shape_),
-            "pixel_range": estimator.pixel_range_,
-            "history": {
-                k: [float(v) for v in vals] for k, vals in estimator.history_.items()
-            },
-        },
+        "fitted": estimator._fitted_state(),
     }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -182,37 +172,55 @@ def load_model(path):
             f"{path} has model format version {meta.get('format_version')}, this "
             f"skfashion reads version {FORMAT_VERSION}."
         )
-    cls = _ESTIMATORS.get(meta.get("estimator"))
+    cls = estimator_class(meta.get("estimator"))
     if cls is None:
         raise ModelFileError(f"{path}: unknown estimator {meta.get('estimator')!r}.")
     try:
         estimator = cls(**_from_json_params(meta["params"]))
         fitted = meta["fitted"]
-        dtype = (
-            object
-            if fitted["classes_dtype"] == "O"
-            else np.dtype(fitted["classes_dtype"])
-        )
-        classes = np.asarray(fitted["classes"], dtype=dtype)
         with tempfile.TemporaryDirectory() as scratch:
             keras_path = Path(scratch) / "model.keras"
             keras_path.write_bytes(keras_bytes)
             model = keras.saving.load_model(keras_path, safe_mode=True)
+        estimator._restore_fitted_state(fitted, model)
     except Exception as exc:
-        raise ModelFileError(f"{path}: cannot restore the model ({exc}).") from None
+        hint = ""
+        if "register_keras_serializable" in str(exc) or "Could not locate" in str(exc):
+            hint = (
+                " A network with custom layers loads only when each custom "
+                "class is registered with @keras.saving.register_keras_serializable"
+                " in the loading process."
+            )
+        raise ModelFileError(
+            f"{path}: cannot restore the model ({exc}).{hint}"
+        ) from None
     n_out = model.outputs[0].shape[-1]
-    if n_out != len(classes) or model.inputs[0].shape[-1] != fitted["n_features_in"]:
+    if (
+        n_out != estimator.n_classes_
+        or model.inputs[0].shape[-1] != estimator.n_features_in_
+    ):
         raise ModelFileError(
             f"{path}: the network ({model.inputs[0].shape[-1]} inputs, {n_out} "
             f"outputs) does not match the stored estimator metadata."
         )
-    estimator.model_ = model
-    estimator.classes_ = classes
-    estimator.n_classes_ = len(classes)
-    estimator.n_features_in_ = int(fitted["n_features_in"])
-    shape = fitted["image_shape"]
-    estimator.image_shape_ = None if shape is None else tuple(shape)
-    estimator.pixel_range_ = fitted["pixel_range"]
-    estimator.history_ = {k: list(v) for k, v in fitted["history"].items()}
-    estimator.n_iter_ = len(estimator.history_.get("loss", []))
     return estimator
+
+
+def _check_layers_registered(model):
+    """Refuse to save a network that safe-mode loading could not rebuild."""
+    stack = list(model.layers)
+    while stack:
+        layer = stack.pop()
+        stack.extend(getattr(layer, "layers", []))
+        cls = type(layer)
+        if cls.__module__.startswith("keras."):
+            continue
+        name = keras.saving.get_registered_name(cls)
+        if keras.saving.get_registered_object(name) is not cls:
+            raise ValueError(
+                f"The network has a layer of the custom class {cls.__qualname__}, "
+                "which is not registered as Keras serializable, so the saved "
+                "model could not be loaded safely. Decorate the class with "
+                "@keras.saving.register_keras_serializable(package='yourpackage')"
+                " and define get_config()."
+            )

@@ -1,0 +1,113 @@
+"""Choose the default recipes on a validation split of the training images.
+
+The test split plays no part here. Each variant is trained on a stratified
+50,000-image part of the 60,000 training images and scored on the other
+10,000 (seed 0); the table of (variant, validation accuracy, seconds) goes
+to ``benchmarks/results/selection.json`` and is rendered into
+``benchmarks/README.md`` by ``table.py``::
+
+    python benchmarks/select_defaults.py --model mlp
+    python benchmarks/select_defaults.py --model cnn --variants default,ema
+    python benchmarks/select_defaults.py --quick      # smoke run
+
+Variants are parameter changes relative to the estimator's current defaults,
+so the same script re-checks a new default against its neighbours.
+"""
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from sklearn.model_selection import train_test_split  # noqa: E402
+
+from skfashion.datasets import fetch_fashion_mnist  # noqa: E402
+from skfashion.models import KerasCNNClassifier, KerasMLPClassifier  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results" / "selection.json"
+
+VARIANTS = {
+    "cnn": {
+        "default": {},
+        "ema": {"ema_momentum": 0.99},
+        "smooth": {"label_smoothing": 0.1},
+        "shift": {"shift": 0.07},
+        "flip": {"horizontal_flip": True},
+        "3blocks": {"conv_filters": (32, 64, 128)},
+        "3blocks-ema-smooth": {
+            "conv_filters": (32, 64, 128),
+            "ema_momentum": 0.99,
+            "label_smoothing": 0.1,
+        },
+        "wide": {"conv_filters": (48, 96), "dense_units": 384},
+        "2convs": {"convs_per_block": 2},
+        "bn": {"batch_norm": True},
+    },
+    "mlp": {
+        "default": {},
+        "ema": {"ema_momentum": 0.99},
+        "smooth": {"label_smoothing": 0.1},
+        "ema-smooth": {"ema_momentum": 0.99, "label_smoothing": 0.1},
+        "1024-512": {"hidden_layer_sizes": (1024, 512)},
+        "dropout0.4": {"dropout": 0.4},
+        "epochs50": {"epochs": 50},
+        "1024-512-d0.4-ema-smooth": {
+            "hidden_layer_sizes": (1024, 512),
+            "dropout": 0.4,
+            "ema_momentum": 0.99,
+            "label_smoothing": 0.1,
+        },
+    },
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=["cnn", "mlp"], default="mlp")
+    parser.add_argument("--variants", help="comma-separated subset of the variants")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    args = parser.parse_args()
+    X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
+    X_fit, X_val, y_fit, y_val = train_test_split(
+        X, y, test_size=10_000, stratify=y, random_state=0
+    )
+    names = list(VARIANTS[args.model])
+    if args.variants:
+        names = args.variants.split(",")
+    if args.quick:
+        X_fit, y_fit, X_val, y_val = X_fit[:1000], y_fit[:1000], X_val[:500], y_val[:500]
+        names = names[:2]
+    cls = KerasCNNClassifier if args.model == "cnn" else KerasMLPClassifier
+    store = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for name in names:
+        params = dict(VARIANTS[args.model][name], random_state=args.seed)
+        if args.quick:
+            params["epochs"] = 1
+        est = cls(**params)
+        start = time.perf_counter()
+        est.fit(X_fit, y_fit)
+        seconds = time.perf_counter() - start
+        acc = float(est.score(X_val, y_val))
+        print(f"{args.model} {name}: validation {acc:.4f}, {seconds:.0f} s", flush=True)
+        if args.quick:
+            continue
+        row = {
+            "params": {k: v for k, v in params.items() if k != "random_state"},
+            "seed": args.seed,
+            "validation_accuracy": round(acc, 4),
+            "seconds": round(seconds, 1),
+            "train_accuracy": round(float(est.history_["accuracy"][-1]), 4),
+        }
+        store.setdefault(args.model, {})[name] = row
+        RESULTS.parent.mkdir(exist_ok=True)
+        tmp = RESULTS.with_suffix(".tmp")
+        tmp.write_text(json.dumps(store, indent=1, default=list) + "\n")
+        os.replace(tmp, RESULTS)
+
+
+if __name__ == "__main__":
+    main()
