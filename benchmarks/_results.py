@@ -124,6 +124,8 @@ def meets_target(r):
     """Whether record ``r`` meets its target (call only when it has one)."""
     if r["better"] == ">=":
         return r["value"] >= r["target"]
+    if r["better"] == ">":
+        return r["value"] > r["target"]
     return r["value"] <= r["target"]
 
 

@@ -79,7 +79,12 @@ def main():
     if args.variants:
         names = args.variants.split(",")
     if args.quick:
-        X_fit, y_fit, X_val, y_val = X_fit[:1000], y_fit[:1000], X_val[:500], y_val[:500]
+        X_fit, y_fit, X_val, y_val = (
+            X_fit[:1000],
+            y_fit[:1000],
+            X_val[:500],
+            y_val[:500],
+        )
         names = names[:2]
     cls = KerasCNNClassifier if args.model == "cnn" else KerasMLPClassifier
     store = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

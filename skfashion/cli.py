@@ -205,16 +205,18 @@ def cmd_tune(args):
     from sklearn.base import clone
     from sklearn.model_selection import KFold
 
-    from .model_selection import fit_search, get_preset, make_search
+    from .model_selection import count_fits, fit_search, get_preset, make_search
 
     preset = get_preset(args.preset)
-    sample_defaults = args.sample
-    n_iter = args.n_iter or (4 if sample_defaults else preset.n_iter)
-    epochs = args.epochs or (4 if sample_defaults else preset.epochs)
-    folds = args.cv or 2
-    subset = (
-        args.subset if args.subset is not None else (None if args.sample else 10_000)
-    )
+    # The preset's protocol (candidates, epochs, folds or holdout, all the
+    # training images) unless an option overrides it; --sample shrinks it.
+    n_iter = args.n_iter if args.n_iter is not None else preset.n_iter
+    epochs = args.epochs if args.epochs is not None else preset.epochs
+    if args.sample:
+        n_iter = min(n_iter, 4) if args.n_iter is None else n_iter
+        epochs = min(epochs, 4) if args.epochs is None else epochs
+    cv = preset.cv if args.cv is None else KFold(args.cv, shuffle=True, random_state=0)
+    subset = args.subset
     resume = args.resume
     out = _prepare_out(args.out, overwrite=args.overwrite, resume=resume)
     if args.overwrite and not resume:
@@ -233,22 +235,22 @@ def cmd_tune(args):
         preset,
         method=args.method,
         n_iter=n_iter,
-        cv=KFold(folds, shuffle=True, random_state=args.seed),
+        cv=cv,
         n_jobs=args.n_jobs,
         random_state=args.seed,
         cache_dir=out / "cache",
         refit=False,
     )
-    _say(
-        args,
-        f"{args.method} search of preset {preset.name}: {n_iter} candidates, "
-        f"{folds}-fold CV, up to {epochs} epochs, on {len(y)} images",
-    )
+    plan = _describe_protocol(search, cv, X, y, epochs)
+    info["search protocol"] = plan
+    _say(args, f"{args.method} search of preset {preset.name}: {plan}")
     start = time.perf_counter()
     fit_search(search, X, y, verbose=0 if args.quiet else 1)
     timings = {"search_seconds": round(time.perf_counter() - start, 2)}
-    # Halving's best_params_ include the epochs of its last rung; the final
-    # model trains for the full budget.
+    n_fits, trained = count_fits(search)
+    info["search fits"] = f"{n_fits} fits, {trained} epochs trained in all"
+    # best_params_ include the epochs of the last rung (= epochs); the final
+    # model trains for the full budget on all the training images.
     best = clone(search.estimator).set_params(
         **{
             **search.best_params_,
@@ -259,8 +261,9 @@ def cmd_tune(args):
     )
     _say(
         args,
-        f"best CV accuracy {search.best_score_:.4f} with {search.best_params_}",
-        f"refitting the best candidate on {len(y_all)} images",
+        f"best mean CV accuracy {search.best_score_:.4f} with "
+        f"{_format_params(search.best_params_)}",
+        f"refitting the best candidate on {len(y_all)} images for {epochs} epochs",
     )
     start = time.perf_counter()
     best.fit(X_all, y_all)
@@ -270,6 +273,49 @@ def cmd_tune(args):
         args, best, X_test, y_test, out, data_info=info, timings=timings, search=search
     )
     return 0
+
+
+def _preset_names():
+    from .model_selection import list_presets
+
+    return list(list_presets())
+
+
+def _describe_protocol(search, cv, X, y, epochs):
+    """One line on how a search scores candidates, for the log and report."""
+    from sklearn.model_selection import check_cv
+
+    splitter = check_cv(cv, y, classifier=True)
+    train, test = next(iter(splitter.split(X, y)))
+    n_splits = splitter.get_n_splits(X, y)
+    how = (
+        f"holdout of {len(test)} images, training on {len(train)}"
+        if n_splits == 1
+        else f"{n_splits}-fold CV ({len(train)} training images per fit)"
+    )
+    if hasattr(search, "planned_rungs"):
+        rungs = ", ".join(f"{n} x {e}" for n, e in search.planned_rungs())
+        return f"{how}; rungs (candidates x epochs) {rungs}, survivors continue"
+    n = getattr(search, "n_iter", "?")
+    return f"{how}; {n} candidates x {epochs} epochs"
+
+
+def _format_params(params):
+    """Parameters for people: numbers with 4 significant digits."""
+    import numpy as np
+
+    def fmt(v):
+        if isinstance(v, (float, np.floating)):
+            return f"{float(v):.4g}"
+        if isinstance(v, np.integer):
+            return str(int(v))
+        if isinstance(v, tuple):
+            return (
+                "(" + ", ".join(fmt(x) for x in v) + ("," if len(v) == 1 else "") + ")"
+            )
+        return repr(v)
+
+    return "{" + ", ".join(f"{k}={fmt(v)}" for k, v in sorted(params.items())) + "}"
 
 
 def _load_eval_data(spec, args):
@@ -406,18 +452,41 @@ def build_parser():
         parents=[common, data],
         help="search a preset with K-fold CV, refit, report",
     )
-    p.add_argument("--preset", default="cnn", help="preset name (default cnn)")
-    p.add_argument("--method", choices=["random", "halving"], default="halving")
-    p.add_argument("--n-iter", type=int, metavar="N", help="candidates")
-    p.add_argument("--cv", type=int, metavar="K", help="folds (default 2)")
+    p.add_argument(
+        "--preset",
+        default="cnn",
+        choices=_preset_names(),
+        help="search preset: %(choices)s (default %(default)s)",
+    )
+    p.add_argument(
+        "--method",
+        choices=["halving", "random"],
+        default="halving",
+        help="halving: successive halving on epochs, survivors continue "
+        "training (default); random: every candidate trains all epochs",
+    )
+    p.add_argument(
+        "--n-iter", type=int, metavar="N", help="candidates (default: the preset's)"
+    )
+    p.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="K-fold CV instead of the preset's protocol (folds or holdout)",
+    )
     p.add_argument("--n-jobs", type=int, default=None, metavar="J")
     p.add_argument(
         "--subset",
         type=int,
         metavar="N",
-        help="images used by the search (default 10000)",
+        help="images used by the search (default: all training images)",
     )
-    p.add_argument("--epochs", type=int, metavar="E", help="epochs (halving: maximum)")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        metavar="E",
+        help="epochs of the final model and of the last rung (default: the preset's)",
+    )
     p.add_argument(
         "--resume", action="store_true", help="continue an interrupted search in --out"
     )

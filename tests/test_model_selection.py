@@ -83,7 +83,7 @@ def test_halving_on_epochs(sample):
         method="halving",
         n_iter=4,
         factor=2,
-        min_resources=1,
+        min_epochs=1,
         cv=KFold(2, shuffle=True, random_state=0),
         random_state=0,
     ).fit(X, y)
@@ -91,7 +91,8 @@ def test_halving_on_epochs(sample):
     assert list(search.n_candidates_) == [4, 2, 1]
     n_fits, epochs = count_fits(search)
     assert n_fits == (4 + 2 + 1) * 2
-    assert epochs == (4 * 1 + 2 * 2 + 1 * 4) * 2
+    # survivors continue: each rung trains only the epochs it adds
+    assert epochs == (4 * 1 + 2 * (2 - 1) + 1 * (4 - 2)) * 2
     assert halving_schedule(4, 4, factor=2) == [(4, 1), (2, 2), (1, 4)]
 
 
@@ -212,11 +213,11 @@ def test_progress_counts_only_test_scores(sample):
         method="halving",
         n_iter=2,
         factor=2,
-        min_resources=1,
+        min_epochs=1,
         cv=KFold(2),
         random_state=0,
     )
-    assert search.return_train_score  # halving's default
+    search.set_params(return_train_score=True)
     fit_search(search, X, y, verbose=1, stream=out, interval=0.05)
     assert "fits 6/6" in out.getvalue() and "fits 7" not in out.getvalue()
     assert search.return_train_score  # restored
@@ -231,7 +232,7 @@ def test_progress_lines_and_silence(sample):
     )
     fit_search(search, X, y, verbose=1, stream=out, interval=0.05)
     text = out.getvalue()
-    assert "fits 4/4" in text and "best score 0." in text and "eta" in text
+    assert "fits 4/4" in text and "best mean CV score 0." in text and "eta" in text
     assert search.scoring is None and search.score(X, y) > 0  # scorer restored
     quiet = io.StringIO()
     fit_search(search, X, y, verbose=0, stream=quiet)

@@ -1,12 +1,11 @@
 """Search presets and helpers around scikit-learn's hyperparameter searchers."""
 
-from ._halving import HalvingEpochsSearchCV, halving_rungs
+from ._halving import HalvingEpochsSearchCV, halving_schedule
 from ._presets import Preset, get_preset, list_presets
 from ._progress import fit_search
 from ._search import (
     check_search_space,
     count_fits,
-    halving_schedule,
     make_search,
     share_cores_between_workers,
     tf_threads_for,
@@ -20,7 +19,6 @@ __all__ = [
     "count_fits",
     "fit_search",
     "get_preset",
-    "halving_rungs",
     "halving_schedule",
     "list_presets",
     "make_search",

@@ -13,10 +13,10 @@ from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
-__all__ = ["HalvingEpochsSearchCV", "halving_rungs"]
+__all__ = ["HalvingEpochsSearchCV", "halving_schedule"]
 
 
-def halving_rungs(n_candidates, max_epochs, *, factor=3, min_epochs=None):
+def halving_schedule(n_candidates, max_epochs, *, factor=3, min_epochs=None):
     """Candidates and epochs of each rung of :class:`HalvingEpochsSearchCV`.
 
     The number of rungs is ``1 + floor(log_factor(n_candidates))``, fewer
@@ -42,9 +42,11 @@ def halving_rungs(n_candidates, max_epochs, *, factor=3, min_epochs=None):
 
     Examples
     --------
-    >>> from skfashion.model_selection import halving_rungs
-    >>> halving_rungs(9, 25)
+    >>> from skfashion.model_selection import halving_schedule
+    >>> halving_schedule(9, 25)
     [(9, 3), (3, 8), (1, 25)]
+    >>> halving_schedule(9, 9, factor=3)
+    [(9, 1), (3, 3), (1, 9)]
     """
     n_rungs = 1 + int(math.floor(math.log(n_candidates, factor) + 1e-9))
     if min_epochs is None:
@@ -92,7 +94,7 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         epochs by ``factor``. Must be > 1.
     min_epochs : int or None, default=None
         Epochs of the first rung; None derives them from the number of rungs
-        (see :func:`halving_rungs`).
+        (see :func:`halving_schedule`).
     max_epochs : int or None, default=None
         Epochs of the last rung and of the refit; None takes the estimator's
         ``epochs``.
@@ -287,6 +289,30 @@ class HalvingEpochsSearchCV(BaseSearchCV):
                 )
         return max_epochs, spaces
 
+    def planned_rungs(self, max_epochs=None):
+        """``(candidates, epochs)`` of each rung this search will run.
+
+        Parameters
+        ----------
+        max_epochs : int or None, default=None
+            Overrides ``max_epochs`` and the estimator's ``epochs``.
+
+        Returns
+        -------
+        rungs : list of (int, int)
+            As :func:`halving_schedule` gives them.
+        """
+        if max_epochs is None:
+            max_epochs = self.max_epochs
+        if max_epochs is None:
+            max_epochs = int(self.estimator.get_params()[self._prefix() + "epochs"])
+        return halving_schedule(
+            self.n_candidates,
+            max_epochs,
+            factor=self.factor,
+            min_epochs=self.min_epochs,
+        )
+
     # ----------------------------------------------------------------- fit
     def fit(self, X, y=None, **params):
         """Run the rungs, then refit the best candidate of the last one.
@@ -309,12 +335,7 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         self._validate_params()
         prefix = self._prefix()
         max_epochs, spaces = self._check_settings(prefix)
-        self._rungs = halving_rungs(
-            self.n_candidates,
-            max_epochs,
-            factor=self.factor,
-            min_epochs=self.min_epochs,
-        )
+        self._rungs = self.planned_rungs(max_epochs)
         self._epochs_name = prefix + "epochs"
         rng = check_random_state(self.random_state)
         base = clone(self.estimator)

@@ -3,9 +3,11 @@
 scikit-learn's searchers have no per-fit callback, so the scorer is wrapped:
 each (candidate, fold) score is appended to a small file, which works from
 worker processes too, and a thread of the calling process reads the file to
-show fits done / total, elapsed time, ETA and the best score so far.
+show fits done / total, elapsed time, an ETA weighted by the epochs each
+fit trains, and the best mean CV score so far.
 """
 
+import hashlib
 import math
 import os
 import sys
@@ -16,9 +18,15 @@ import time
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 
+from ._halving import HalvingEpochsSearchCV
+
 
 class _ReportingScorer:
-    """Scorer that also appends each score to ``path`` (picklable)."""
+    """Scorer that also appends each score to ``path`` (picklable).
+
+    Each line holds a key of the candidate's parameters and the score, so
+    the display can average the folds of a candidate.
+    """
 
     def __init__(self, scorer, path):
         self.scorer = scorer
@@ -26,41 +34,68 @@ class _ReportingScorer:
 
     def __call__(self, estimator, X, y=None, **kwargs):
         score = self.scorer(estimator, X, y, **kwargs)
+        params = estimator.get_params(deep=True)
+        key = hashlib.blake2b(
+            repr(sorted((k, repr(v)) for k, v in params.items())).encode(),
+            digest_size=8,
+        ).hexdigest()
         # One short append per fit: atomic enough for a progress display.
         with open(self.path, "a") as f:
-            f.write(f"{float(score)!r}\n")
+            f.write(f"{key}\t{float(score)!r}\n")
         return score
 
 
 def _read_scores(path):
+    """``(key, score)`` of the fits finished so far."""
+    out = []
     try:
         with open(path) as f:
-            return [float(line) for line in f if line.strip()]
+            for line in f:
+                key, _, score = line.strip().partition("\t")
+                if score:
+                    out.append((key, float(score)))
     except (OSError, ValueError):
-        return []
+        pass
+    return out
 
 
-def _total_fits(search, X, y):
+def _best_mean(scores, n_splits):
+    """Best mean score over candidates whose folds are all done, or None."""
+    by_key = {}
+    for key, score in scores:
+        by_key.setdefault(key, []).append(score)
+    means = [
+        sum(v) / len(v)
+        for v in by_key.values()
+        if len(v) >= (n_splits or 1) and not any(math.isnan(x) for x in v)
+    ]
+    return max(means) if means else None
+
+
+def _fit_costs(search, X, y):
+    """Relative cost of each fit in the order they run, and the splits.
+
+    The costs are the epochs each fit trains: equal for random and grid
+    searches, the epoch increments of each rung for halving, so the ETA
+    weighs the long last rungs correctly.
+    """
     try:
         n_splits = check_cv(search.cv, y, classifier=True).get_n_splits(X, y)
     except Exception:  # a custom splitter that needs groups: no total
-        return None
-    if hasattr(search, "n_candidates"):  # successive halving
-        n = search.n_candidates
-        if not isinstance(n, int):
-            return None
-        total, factor = 0, search.factor
-        while n >= 1:
-            total += n
-            if n == 1:
-                break
-            n = math.ceil(n / factor)
-        return total * n_splits
+        return None, None
+    if isinstance(search, HalvingEpochsSearchCV):
+        costs, previous = [], 0
+        for n, epochs in search.planned_rungs():
+            costs += [epochs - previous] * (n * n_splits)
+            previous = epochs
+        return costs, n_splits
+    if hasattr(search, "n_candidates"):  # scikit-learn's halving
+        return None, n_splits
     if hasattr(search, "n_iter"):
-        return search.n_iter * n_splits
+        return [1] * (search.n_iter * n_splits), n_splits
     from sklearn.model_selection import ParameterGrid
 
-    return len(ParameterGrid(search.param_grid)) * n_splits
+    return [1] * (len(ParameterGrid(search.param_grid)) * n_splits), n_splits
 
 
 def _format_seconds(s):
@@ -72,15 +107,21 @@ def _format_seconds(s):
     )
 
 
-def _progress_line(done, total, elapsed, best):
-    eta = "?"
-    if total and done:
-        eta = _format_seconds(elapsed / done * max(total - done, 0))
+def _eta(costs, done, elapsed):
+    if not costs or not done:
+        return None
+    spent = sum(costs[:done])
+    left = sum(costs[done:])
+    return elapsed / spent * left if spent else None
+
+
+def _progress_line(done, total, elapsed, best, eta=None):
+    eta_txt = "?" if eta is None else _format_seconds(eta)
     best_txt = "-" if best is None else f"{best:.4f}"
     of = f"/{total}" if total else ""
     return (
-        f"fits {done}{of}  elapsed {_format_seconds(elapsed)}  eta {eta}  "
-        f"best score {best_txt}"
+        f"fits {done}{of}  elapsed {_format_seconds(elapsed)}  eta {eta_txt}  "
+        f"best mean CV score {best_txt}"
     )
 
 
@@ -121,7 +162,8 @@ def fit_search(
     stream = sys.stderr if stream is None else stream
     original = search.scoring
     scorer = check_scoring(search.estimator, scoring=original)
-    total = _total_fits(search, X, y)
+    costs, n_splits = _fit_costs(search, X, y)
+    total = None if costs is None else len(costs)
     fd, path = tempfile.mkstemp(prefix="skfashion-progress-", suffix=".txt")
     os.close(fd)
     stop = threading.Event()
@@ -137,15 +179,18 @@ def fit_search(
         while True:
             finished = stop.wait(interval)
             scores = _read_scores(path)
-            done, best = len(scores), (max(scores) if scores else None)
+            done, best = len(scores), _best_mean(scores, n_splits)
             if bar is not None:
                 bar.n = done
                 if best is not None:
-                    bar.set_postfix(best=f"{best:.4f}", refresh=False)
+                    bar.set_postfix(best_mean_cv=f"{best:.4f}", refresh=False)
                 bar.refresh()
             elif done != last_done:
+                elapsed = time.perf_counter() - start
                 print(
-                    _progress_line(done, total, time.perf_counter() - start, best),
+                    _progress_line(
+                        done, total, elapsed, best, _eta(costs, done, elapsed)
+                    ),
                     file=stream,
                     flush=True,
                 )

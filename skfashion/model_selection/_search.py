@@ -1,17 +1,12 @@
 """Building scikit-learn search objects for skfashion estimators."""
 
-import math
 import os
 
 from sklearn.base import clone
-from sklearn.experimental import enable_halving_search_cv  # noqa: F401
-from sklearn.model_selection import (
-    GridSearchCV,
-    HalvingRandomSearchCV,
-    RandomizedSearchCV,
-)
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.utils.validation import check_scalar
 
+from ._halving import HalvingEpochsSearchCV
 from ._presets import Preset, get_preset
 
 METHODS = ("random", "halving", "grid")
@@ -107,14 +102,18 @@ def make_search(
     random_state=None,
     cache_dir=None,
     factor=3,
-    min_resources="exhaust",
+    min_epochs=None,
+    include_defaults=None,
     refit=True,
     verbose=0,
 ):
-    """Build the scikit-learn search object for an estimator or a preset.
+    """Build the search object for an estimator or a preset.
 
-    This is a thin convenience: it returns the plain scikit-learn searcher,
-    which can be used, inspected and pickled like any other.
+    It returns a plain searcher (scikit-learn's ``RandomizedSearchCV`` or
+    ``GridSearchCV``, or skfashion's :class:`HalvingEpochsSearchCV`), which
+    can be used, inspected and pickled like any other. With ``n_jobs`` > 1
+    it also sets TensorFlow's thread counts for the worker processes in
+    ``os.environ`` (see :func:`share_cores_between_workers`).
 
     Parameters
     ----------
@@ -125,8 +124,9 @@ def make_search(
     param_distributions : dict or None, default=None
         Search space; required for a plain estimator.
     method : {"random", "halving", "grid"}, default="random"
-        ``RandomizedSearchCV``, ``HalvingRandomSearchCV`` with the ``epochs``
-        parameter as resource, or ``GridSearchCV`` (lists only).
+        ``RandomizedSearchCV``, :class:`HalvingEpochsSearchCV` (successive
+        halving on epochs, continuing the survivors' training), or
+        ``GridSearchCV`` (lists only).
     n_iter : int or None, default=None
         Candidates to sample (random) or to start halving with.
     cv : int, splitter or None, default=None
@@ -146,8 +146,11 @@ def make_search(
     factor : int, default=3
         Halving: the fraction of candidates kept and the growth of epochs
         between rungs.
-    min_resources : int or "exhaust", default="exhaust"
-        Halving: epochs at the first rung.
+    min_epochs : int or None, default=None
+        Halving: epochs at the first rung (see :func:`halving_schedule`).
+    include_defaults : bool or None, default=None
+        Halving: make the estimator's own values the first candidate; None
+        takes the preset's choice (False for a plain estimator).
     refit : bool, default=True
         Refit the best candidate on all the data.
     verbose : int, default=0
@@ -155,15 +158,13 @@ def make_search(
 
     Returns
     -------
-    search : RandomizedSearchCV, HalvingRandomSearchCV or GridSearchCV
+    search : RandomizedSearchCV, HalvingEpochsSearchCV or GridSearchCV
         Not fitted.
 
     Notes
     -----
-    Successive halving on epochs trains every surviving candidate again from
-    scratch at each rung (Keras models are not warm-started between rungs),
-    needs an integer ``max_resources`` (the estimator's ``epochs``), fixed CV
-    splits and a single metric, and the resource must not be in the space.
+    Halving needs a single metric, and ``epochs`` must not be in the space;
+    its last rung trains the estimator's ``epochs``.
 
     Examples
     --------
@@ -176,12 +177,14 @@ def make_search(
         raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
     if isinstance(estimator, str):
         estimator = get_preset(estimator)
+    preset_defaults = False
     if isinstance(estimator, Preset):
         preset = estimator
         estimator = clone(preset.estimator)
         param_distributions = param_distributions or preset.param_distributions
         n_iter = preset.n_iter if n_iter is None else n_iter
         cv = preset.cv if cv is None else cv
+        preset_defaults = preset.include_defaults
     if param_distributions is None:
         raise ValueError("param_distributions is required for a plain estimator.")
     n_iter = 10 if n_iter is None else n_iter
@@ -190,99 +193,69 @@ def make_search(
     estimator = clone(estimator)
     if random_state is not None and estimator.get_params().get("random_state") is None:
         estimator.set_params(random_state=random_state)
-    if cache_dir is not None:
-        estimator.set_params(cache_dir=os.fspath(cache_dir))
     share_cores_between_workers(n_jobs)
     common = dict(scoring=scoring, n_jobs=n_jobs, cv=cv, refit=refit, verbose=verbose)
-    if method == "grid":
-        check_search_space(estimator, param_distributions)
-        return GridSearchCV(estimator, param_distributions, **common)
-    if method == "random":
-        check_search_space(estimator, param_distributions)
-        return RandomizedSearchCV(
+    if method == "halving":
+        check_search_space(estimator, param_distributions, resource="epochs")
+        return HalvingEpochsSearchCV(
             estimator,
             param_distributions,
-            n_iter=n_iter,
+            n_candidates=n_iter,
+            factor=factor,
+            min_epochs=min_epochs,
             random_state=random_state,
+            cache_dir=None if cache_dir is None else os.fspath(cache_dir),
+            include_defaults=preset_defaults
+            if include_defaults is None
+            else include_defaults,
             **common,
         )
-    check_search_space(estimator, param_distributions, resource="epochs")
-    if not isinstance(scoring, (str, type(None))) and not callable(scoring):
-        raise ValueError("Successive halving supports a single metric only.")
-    return HalvingRandomSearchCV(
+    if cache_dir is not None:
+        estimator.set_params(cache_dir=os.fspath(cache_dir))
+    check_search_space(estimator, param_distributions)
+    if method == "grid":
+        return GridSearchCV(estimator, param_distributions, **common)
+    return RandomizedSearchCV(
         estimator,
         param_distributions,
-        n_candidates=n_iter,
-        resource="epochs",
-        max_resources=int(estimator.get_params()["epochs"]),
-        min_resources=min_resources,
-        factor=factor,
+        n_iter=n_iter,
         random_state=random_state,
         **common,
     )
 
 
-def count_fits(search, n_samples=None):
-    """Number of (candidate, fold) fits a search will run, refit excluded.
-
-    For halving it follows scikit-learn's schedule and also returns the
-    epochs trained in all, the cost that halving saves.
+def count_fits(search):
+    """Number of (candidate, fold) fits a fitted search ran, refit excluded.
 
     Parameters
     ----------
-    search : fitted or unfitted search object
-        A fitted search is counted from its ``cv_results_``.
-    n_samples : int or None, default=None
-        Needed for unfitted searches whose ``cv`` depends on the data.
+    search : fitted search object
+        Counted from its ``cv_results_``; an unfitted search raises
+        ``ValueError``.
 
     Returns
     -------
     n_fits : int
         Number of fits.
     epochs : int
-        Epochs given to those fits: ``epochs`` of each candidate, or the
-        resources of each halving rung, times the number of splits. With
-        ``early_stopping=True`` a fit may stop sooner, so this is an upper
-        bound; the epochs a fitted estimator ran are its ``n_iter_``.
+        Epochs those fits trained: ``epochs`` of each candidate, times the
+        number of splits. For :class:`HalvingEpochsSearchCV` the sum of the
+        increments (a continued fit trains only the epochs it lacks); for
+        scikit-learn's halving the epochs of every rung in full (it
+        restarts). With ``early_stopping=True`` a fit may stop sooner, so
+        this is an upper bound; the epochs a fitted estimator ran are its
+        ``n_iter_``.
     """
-    if hasattr(search, "cv_results_"):
-        res = search.cv_results_
-        n_splits = search.n_splits_
-        n_cand = len(res["params"])
-        if "n_resources" in res:
-            epochs = int(sum(res["n_resources"])) * n_splits
-        else:
-            epochs = (
-                sum(
-                    p.get("epochs", search.estimator.get_params()["epochs"])
-                    for p in res["params"]
-                )
-                * n_splits
-            )
-        return n_cand * n_splits, int(epochs)
-    raise ValueError("count_fits needs a fitted search (it reads cv_results_).")
-
-
-def halving_schedule(n_candidates, max_epochs, *, factor=3, min_epochs=None):
-    """Candidates and epochs per rung of a halving search on epochs.
-
-    A planning aid (the fitted search's ``n_candidates_`` and
-    ``n_resources_`` are authoritative).
-
-    Examples
-    --------
-    >>> from skfashion.model_selection import halving_schedule
-    >>> halving_schedule(9, 9, factor=3)
-    [(9, 1), (3, 3), (1, 9)]
-    """
-    if min_epochs is None:
-        n_rungs = 1 + int(math.floor(math.log(n_candidates, factor)))
-        min_epochs = max(1, max_epochs // factor ** (n_rungs - 1))
-    rungs, cands, epochs = [], n_candidates, min_epochs
-    while cands >= 1 and epochs <= max_epochs:
-        rungs.append((cands, epochs))
-        if cands == 1:
-            break
-        cands = math.ceil(cands / factor)
-        epochs *= factor
-    return rungs
+    if not hasattr(search, "cv_results_"):
+        raise ValueError("count_fits needs a fitted search (it reads cv_results_).")
+    res = search.cv_results_
+    n_splits = search.n_splits_
+    n_cand = len(res["params"])
+    if isinstance(search, HalvingEpochsSearchCV):
+        return n_cand * n_splits, int(search.n_epochs_trained_)
+    if "n_resources" in res:
+        epochs = int(sum(res["n_resources"])) * n_splits
+    else:
+        default = search.estimator.get_params()["epochs"]
+        epochs = sum(p.get("epochs", default) for p in res["params"]) * n_splits
+    return n_cand * n_splits, int(epochs)
