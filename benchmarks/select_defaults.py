@@ -51,6 +51,12 @@ VARIANTS = {
         "ema": {"ema_momentum": 0.99},
         "smooth": {"label_smoothing": 0.1},
         "ema-smooth": {"ema_momentum": 0.99, "label_smoothing": 0.1},
+        "smooth-epochs50": {"label_smoothing": 0.1, "epochs": 50},
+        "smooth-epochs45-1024-512": {
+            "label_smoothing": 0.1,
+            "epochs": 45,
+            "hidden_layer_sizes": (1024, 512),
+        },
         "1024-512": {"hidden_layer_sizes": (1024, 512)},
         "dropout0.4": {"dropout": 0.4},
         "epochs50": {"epochs": 50},

@@ -38,7 +38,7 @@ from tensorflow.python.framework import config as tf_config
 from ..exceptions import CacheEntryWarning, TrainingDivergedError
 from ._input import (
     PIXEL_SCALES,
-    as_float32,
+    as_network_input,
     check_pixel_range,
     infer_pixel_range,
     resolve_image_shape,
@@ -204,7 +204,7 @@ class _BaseImageClassifier(KerasClassifier):
                     f"fitted on images of shape {tuple(self.image_shape_)}."
                 )
             check_pixel_range(X, self.pixel_range_, estimator_name=name)
-        return as_float32(X)
+        return as_network_input(X)
 
     def _prepare_y(self, y, n_samples):
         y = column_or_1d(y, warn=True)

@@ -7,6 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ACTIVATIONS, _BaseImageClassifier, _positive_ints
 from ._docstrings import fill_doc
+from ._input import image_hwc
 from ._layers import augmentation_layers, batch_norm
 
 
@@ -192,8 +193,8 @@ class KerasCNNClassifier(_BaseImageClassifier):
             )
 
     def _build_network(self, x, seeds):
-        h, w = self.image_shape_
-        x = layers.Reshape((h, w, 1), name="image")(x)
+        h, w, c = image_hwc(self.image_shape_)
+        x = layers.Reshape((h, w, c), name="image")(x)
         for layer in augmentation_layers(
             shift=self.shift,
             horizontal_flip=self.horizontal_flip,

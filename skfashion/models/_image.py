@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval
 
 from ._base import _ROUTING_PREFIXES, _BaseImageClassifier
 from ._docstrings import fill_doc
+from ._input import image_hwc
 from ._layers import augmentation_layers
 
 
@@ -23,7 +24,7 @@ class KerasImageClassifier(_BaseImageClassifier):
     sample weights, seeding, ``cache_dir``, ``warm_start``, safe
     persistence) around a network you define.
 
-    The network receives images of shape ``(height, width, 1)`` with pixels
+    The network receives images of shape ``(height, width, channels)`` with pixels
     scaled to [0, 1] and returns one score per class. It may end in a
     softmax (probabilities) or in a linear layer (logits): ``fit`` checks the
     outputs of the freshly built network on random images and adds a softmax
@@ -193,8 +194,8 @@ class KerasImageClassifier(_BaseImageClassifier):
         return net
 
     def _network_outputs(self, x, seeds, n_classes, model_params):
-        h, w = self.image_shape_
-        x = layers.Reshape((h, w, 1), name="image")(x)
+        h, w, c = image_hwc(self.image_shape_)
+        x = layers.Reshape((h, w, c), name="image")(x)
         for layer in augmentation_layers(
             shift=self.shift,
             horizontal_flip=self.horizontal_flip,
@@ -202,15 +203,15 @@ class KerasImageClassifier(_BaseImageClassifier):
             seeds=seeds,
         ):
             x = layer(x)
-        net = self._user_network((h, w, 1), n_classes, model_params)
+        net = self._user_network((h, w, c), n_classes, model_params)
         scores = net(x)
         if tuple(scores.shape[1:]) != (n_classes,):
             raise ValueError(
-                f"The network must map images of shape {(h, w, 1)} to one score "
+                f"The network must map images of shape {(h, w, c)} to one score "
                 f"per class, shape (None, {n_classes}); it outputs "
                 f"{tuple(scores.shape)}."
             )
-        if not _outputs_probabilities(net, (h, w, 1), self._random_state):
+        if not _outputs_probabilities(net, (h, w, c), self._random_state):
             scores = layers.Activation("softmax", name="proba")(scores)
         return scores
 

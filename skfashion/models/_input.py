@@ -24,8 +24,9 @@ PIXEL_SCALES = {"0-255": 1.0 / 255.0, "0-1": 1.0, None: 1.0}
 def to_flat_images(X, *, estimator_name):
     """Validate ``X`` and return ``(X_flat, image_hw)``.
 
-    ``image_hw`` is the ``(height, width)`` found in 3-D or 4-D input, or
-    None for flat input.
+    ``image_hw`` is the image shape found in 3-D or 4-D input:
+    ``(height, width)`` for one channel, ``(height, width, channels)``
+    otherwise; None for flat input.
     """
     if sp.issparse(X):
         raise TypeError(
@@ -45,52 +46,62 @@ def to_flat_images(X, *, estimator_name):
         raise ValueError(f"X must be real-valued, got dtype {X.dtype}.")
     image_hw = None
     if X.ndim == 4:
-        if X.shape[-1] != 1:
-            raise ValueError(
-                "X with 4 dimensions must be (n_samples, height, width, 1) "
-                f"grayscale images; got shape {X.shape}."
-            )
-        image_hw = X.shape[1:3]
+        image_hw = X.shape[1:3] if X.shape[-1] == 1 else X.shape[1:4]
     elif X.ndim == 3:
         image_hw = X.shape[1:3]
     elif X.ndim != 2:
         raise ValueError(
             "X must be (n_samples, n_features), (n_samples, height, width) or "
-            f"(n_samples, height, width, 1); got shape {X.shape}."
+            f"(n_samples, height, width, channels); got shape {X.shape}."
         )
     X = X.reshape(X.shape[0], -1)
     return X, image_hw
 
 
 def resolve_image_shape(image_shape, n_features, image_hw, *, required):
-    """Decide the ``(height, width)`` of the images behind flat features.
+    """Decide the shape of the images behind flat features.
 
-    ``image_shape`` may contain one ``-1`` that is inferred, as in
-    :func:`numpy.reshape`.  Without it, 3-D/4-D input gives the shape and flat
-    input must be square.  Returns None when the shape cannot be known and
+    ``image_shape`` is ``(height, width)`` or ``(height, width, channels)``;
+    height or width may be ``-1``, inferred as in :func:`numpy.reshape`.
+    Without it, 3-D/4-D input gives the shape and flat input must be square
+    grayscale. Returns ``(height, width)`` for one channel and ``(height,
+    width, channels)`` otherwise, or None when the shape cannot be known and
     ``required`` is False.
     """
     if image_shape is not None:
-        h, w = image_shape
+        shape = tuple(image_shape)
+        if len(shape) not in (2, 3) or not all(
+            isinstance(v, (int, np.integer)) for v in shape
+        ):
+            raise ValueError(
+                "image_shape must be (height, width) or (height, width, "
+                f"channels) of ints, got {image_shape!r}."
+            )
+        h, w = shape[:2]
+        c = shape[2] if len(shape) == 3 else 1
+        if c < 1:
+            raise ValueError(f"image_shape has {c} channels; it needs at least 1.")
         if h == -1 and w == -1:
             raise ValueError("image_shape may contain at most one -1.")
+        pixels, rest = divmod(n_features, c)
         if h == -1:
-            h = n_features // w if n_features % w == 0 else None
+            h = pixels // w if not rest and w > 0 and pixels % w == 0 else None
         elif w == -1:
-            w = n_features // h if n_features % h == 0 else None
-        if h is None or w is None or h * w != n_features:
+            w = pixels // h if not rest and h > 0 and pixels % h == 0 else None
+        if h is None or w is None or h < 1 or w < 1 or h * w * c != n_features:
             raise ValueError(
-                f"image_shape={tuple(image_shape)} does not match X with "
+                f"image_shape={shape} does not match X with "
                 f"{n_features} features per sample."
             )
-        if image_hw is not None and tuple(image_hw) != (h, w):
+        resolved = (int(h), int(w)) if c == 1 else (int(h), int(w), int(c))
+        if image_hw is not None and tuple(image_hw) != resolved:
             raise ValueError(
-                f"image_shape={tuple(image_shape)} does not match images of "
+                f"image_shape={shape} does not match images of "
                 f"shape {tuple(image_hw)} in X."
             )
-        return int(h), int(w)
+        return resolved
     if image_hw is not None:
-        return int(image_hw[0]), int(image_hw[1])
+        return tuple(int(v) for v in image_hw)
     side = math.isqrt(n_features)
     if side * side == n_features:
         return side, side
@@ -98,9 +109,14 @@ def resolve_image_shape(image_shape, n_features, image_hw, *, required):
         raise ValueError(
             f"Cannot infer the image shape of X with {n_features} features per "
             "sample: it is not a square number. Pass X as (n_samples, height, "
-            "width) or set image_shape=(height, width)."
+            "width[, channels]) or set image_shape=(height, width[, channels])."
         )
     return None
+
+
+def image_hwc(image_shape):
+    """``(height, width, channels)`` of a resolved image shape."""
+    return (*image_shape[:2], image_shape[2] if len(image_shape) == 3 else 1)
 
 
 def infer_pixel_range(X, pixel_range, *, estimator_name):
@@ -149,6 +165,14 @@ def check_pixel_range(X, pixel_range_, *, estimator_name):
             )
 
 
-def as_float32(X):
-    """Return ``X`` as C-contiguous float32, the dtype the networks use."""
-    return np.ascontiguousarray(X, dtype=np.float32)
+def as_network_input(X):
+    """``X`` as the networks take it, copying as little as possible.
+
+    Integer pixels (``uint8`` images, a ``np.memmap`` of them) are kept as
+    they are: the network casts each batch to float32 as it reads it, so the
+    whole set is never held as float32. Floating-point input becomes float32,
+    without a copy when it already is.
+    """
+    if X.dtype.kind in "iub":
+        return X
+    return np.asarray(X, dtype=np.float32)

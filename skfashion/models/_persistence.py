@@ -6,6 +6,7 @@ native ``.keras`` format (loaded with ``safe_mode=True``) and a JSON file with
 the estimator's class, parameters and fitted attributes.
 """
 
+import io
 import json
 import os
 import tempfile
@@ -14,10 +15,12 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
 from .. import __version__
 from ..exceptions import ModelFileError
+from ..utils import _chmod_like_new_file
 from ._registry import estimator_class, registered_names
 
 FORMAT = "skfashion-model"
@@ -64,6 +67,36 @@ def _from_json_params(params):
     return out
 
 
+def _check_saveable_labels(labels, name="y"):
+    """Refuse labels that the model file format cannot store.
+
+    Called by :func:`save_model`, and by callers that will save a model
+    (the command line, a fit with ``cache_dir``) before they train it, so
+    that the mistake is reported before the work rather than after it.
+
+    Parameters
+    ----------
+    labels : array-like
+        Class labels (``classes_``, or the ``y`` a model will be fitted on).
+    name : str, default="y"
+        What ``labels`` is called in the error message.
+
+    Raises
+    ------
+    ValueError
+        If the labels are not integers, booleans or strings.
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iubUO" or (
+        labels.dtype.kind == "O" and not all(isinstance(c, str) for c in labels.flat)
+    ):
+        raise ValueError(
+            f"save_model stores integer, boolean or string class labels; "
+            f"{name} has dtype {labels.dtype}. Convert the labels (e.g. "
+            "y.astype(int) or y.astype(str)) or use joblib instead."
+        )
+
+
 def save_model(estimator, path):
     """Save a fitted skfashion estimator to ``path`` in the safe format.
 
@@ -100,14 +133,7 @@ def save_model(estimator, path):
             "for other estimators."
         )
     check_is_fitted(estimator)
-    classes = np.asarray(estimator.classes_)
-    if classes.dtype.kind not in "iubUO" or (
-        classes.dtype.kind == "O" and not all(isinstance(c, str) for c in classes)
-    ):
-        raise ValueError(
-            f"save_model stores integer, boolean or string class labels; "
-            f"classes_ has dtype {classes.dtype}. Use joblib instead."
-        )
+    _check_saveable_labels(estimator.classes_, "classes_")
     _check_layers_registered(estimator.model_)
     meta = {
         "format": FORMAT,
@@ -128,6 +154,9 @@ def save_model(estimator, path):
             with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                 zf.writestr("estimator.json", json.dumps(meta, indent=2))
                 zf.write(keras_path, "model.keras")
+        # mkstemp made the file private (0o600); a model file gets the
+        # permissions of any other new file.
+        _chmod_like_new_file(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -137,6 +166,13 @@ def save_model(estimator, path):
 
 def load_model(path):
     """Load an estimator written by :func:`save_model`, executing no code.
+
+    Every part of the file is checked before it is used: the zip members'
+    declared sizes (``estimator.json`` at most 10 MiB, ``model.keras`` at
+    most 2 GiB, and members are never inflated beyond their declared size),
+    ``estimator.json`` against the model file schema (the estimator's
+    parameters against its own constraints), and the network's input and
+    output sizes against the stored metadata.
 
     Parameters
     ----------
@@ -151,48 +187,42 @@ def load_model(path):
     Raises
     ------
     ModelFileError
-        If the file is missing, corrupt, or not an skfashion model.
+        If the file is missing, unreadable, corrupt, too large, of an unknown
+        format, or not an skfashion model. The message names the file and,
+        for a bad ``estimator.json``, the field.
     """
     path = Path(path)
     try:
-        with zipfile.ZipFile(path) as zf:
-            meta = json.loads(zf.read("estimator.json"))
-            keras_bytes = zf.read("model.keras")
+        zf = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such model file.") from None
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as exc:
+    except IsADirectoryError:
         raise ModelFileError(
-            f"{path} is not a valid skfashion model file ({exc}). Models are "
-            "written by skfashion.models.save_model or `skfashion train`."
+            f"{path} is a folder, not a model file; give the path of a *.skf "
+            "file written by skfashion.models.save_model or `skfashion train`."
         ) from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFileError(f"{path} is not an skfashion model file.")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path} has model format version {meta.get('format_version')}, this "
-            f"skfashion reads version {FORMAT_VERSION}."
-        )
-    cls = estimator_class(meta.get("estimator"))
-    if cls is None:
-        raise ModelFileError(f"{path}: unknown estimator {meta.get('estimator')!r}.")
+    except Exception as exc:  # BadZipFile, OSError, ValueError, ...
+        raise _not_a_model(path, exc) from None
+    with zf, tempfile.TemporaryDirectory() as scratch:
+        json_info = _member_info(zf, "estimator.json", _MAX_JSON_BYTES, path)
+        keras_info = _member_info(zf, "model.keras", _MAX_KERAS_BYTES, path)
+        raw = io.BytesIO()
+        _copy_member(zf, json_info, raw, path)
+        meta = _parse_json(raw.getvalue(), path)
+        cls, params, fitted = _check_meta(meta, path)
+        estimator = _make_estimator(cls, params, path)
+        keras_path = Path(scratch) / "model.keras"
+        with open(keras_path, "wb") as dst:
+            _copy_member(zf, keras_info, dst, path)
+        model = _load_network(keras_path, path)
+    _check_network(model, fitted, path)
     try:
-        estimator = cls(**_from_json_params(meta["params"]))
-        fitted = meta["fitted"]
-        with tempfile.TemporaryDirectory() as scratch:
-            keras_path = Path(scratch) / "model.keras"
-            keras_path.write_bytes(keras_bytes)
-            model = keras.saving.load_model(keras_path, safe_mode=True)
         estimator._restore_fitted_state(fitted, model)
     except Exception as exc:
-        hint = ""
-        if "register_keras_serializable" in str(exc) or "Could not locate" in str(exc):
-            hint = (
-                " A network with custom layers loads only when each custom "
-                "class is registered with @keras.saving.register_keras_serializable"
-                " in the loading process."
-            )
         raise ModelFileError(
-            f"{path}: cannot restore the model ({exc}).{hint}"
+            f"{path}: cannot restore the fitted state from field fitted of "
+            f"estimator.json ({type(exc).__name__}: {exc}). The file is corrupt; "
+            "save the model again."
         ) from None
     n_out = model.outputs[0].shape[-1]
     if (
@@ -204,6 +234,428 @@ def load_model(path):
             f"outputs) does not match the stored estimator metadata."
         )
     return estimator
+
+
+# ------------------------------------------------------------- load helpers
+#: Largest ``estimator.json`` accepted. A real one is a few KiB (parameters,
+#: class labels and one number per epoch and metric of the history), so 10
+#: MiB is far above any genuine file, yet small enough to parse safely.
+_MAX_JSON_BYTES = 10 * 2**20
+#: Largest ``model.keras`` accepted (uncompressed). skfashion's networks for
+#: 28x28 images are a few MB (the largest preset MLP, 1024-512 units, has
+#: 1.3 million weights, about 5 MB); 2 GiB, some 500 million float32
+#: weights, leaves room for any network a user might train on small images,
+#: while refusing decompression bombs and corrupt size fields (up to 16 EiB
+#: in ZIP64) before anything is inflated.
+_MAX_KERAS_BYTES = 2 * 2**30
+_COPY_CHUNK = 1 << 20
+_NEVER_STORED = ("callbacks", "model")
+_PIXEL_RANGES = ("0-255", "0-1", None)
+
+
+def _not_a_model(path, exc):
+    return ModelFileError(
+        f"{path} is not a valid skfashion model file ({type(exc).__name__}: "
+        f"{exc}). Models are written by skfashion.models.save_model or "
+        "`skfashion train`."
+    )
+
+
+def _short(value, limit=80):
+    """``repr(value)``, cut to ``limit`` characters for error messages."""
+    try:
+        text = repr(value)
+    except Exception:  # e.g. an int with more digits than repr allows
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _field_error(path, field, problem):
+    return ModelFileError(
+        f"{path}: field {field} of estimator.json {problem}. The file is "
+        "corrupt or was not written by skfashion; save the model again with "
+        "skfashion.models.save_model."
+    )
+
+
+def _member_info(zf, name, limit, path):
+    """The ZipInfo of member ``name``, refused when its size is absurd."""
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise ModelFileError(
+            f"{path} is not a valid skfashion model file: it has no {name} "
+            "member. Models are written by skfashion.models.save_model or "
+            "`skfashion train`."
+        ) from None
+    if info.file_size > limit:
+        raise ModelFileError(
+            f"{path}: member {name} declares {info.file_size} bytes "
+            f"uncompressed, more than the {limit} bytes a model file may hold; "
+            "the file is corrupt or a decompression bomb, and was not read."
+        )
+    return info
+
+
+def _copy_member(zf, info, dst, path):
+    """Copy member ``info`` to ``dst``, never more than its declared size."""
+    size = info.file_size
+    copied = 0
+    try:
+        with zf.open(info) as src:
+            while chunk := src.read(min(_COPY_CHUNK, size - copied + 1)):
+                copied += len(chunk)
+                if copied > size:
+                    raise ModelFileError(
+                        f"{path}: member {info.filename} inflates to more than "
+                        f"the {size} bytes it declares; the file is corrupt."
+                    )
+                dst.write(chunk)
+    except ModelFileError:
+        raise
+    except Exception as exc:  # BadZipFile (CRC), zlib.error, EOFError, ...
+        raise ModelFileError(
+            f"{path} is not a valid skfashion model file: member "
+            f"{info.filename} cannot be read ({type(exc).__name__}: {exc})."
+        ) from None
+    if copied != size:
+        raise ModelFileError(
+            f"{path}: member {info.filename} holds {copied} bytes but declares "
+            f"{size}; the file is truncated or corrupt."
+        )
+
+
+def _parse_json(raw, path):
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(
+            f"{path} is not a valid skfashion model file: estimator.json is not "
+            f"UTF-8 text ({exc})."
+        ) from None
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ModelFileError(
+            f"{path} is not a valid skfashion model file: estimator.json is "
+            "nested too deeply to be parsed."
+        ) from None
+    except ValueError as exc:  # JSONDecodeError, or an int too long to convert
+        raise ModelFileError(
+            f"{path} is not a valid skfashion model file: estimator.json is not "
+            f"valid JSON ({exc})."
+        ) from None
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_meta(meta, path):
+    """Check ``estimator.json`` against the schema; return its parts.
+
+    Returns ``(cls, params, fitted)``: the estimator class, the constructor
+    parameters (JSON lists turned back into tuples) and the fitted state.
+    """
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is not an skfashion model file.")
+    version = meta.get("format_version")
+    if not _is_int(version):
+        raise _field_error(
+            path,
+            "format_version",
+            f"must be the integer {FORMAT_VERSION}, got {_short(version)} of "
+            f"type {type(version).__name__}",
+        )
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path} has model format version {version}, this skfashion reads "
+            f"version {FORMAT_VERSION}; load it with the skfashion version that "
+            "saved it."
+        )
+    name = meta.get("estimator")
+    cls = estimator_class(name)
+    if cls is None:
+        raise ModelFileError(
+            f"{path}: unknown estimator {_short(name)}; this skfashion loads "
+            f"{', '.join(registered_names())}."
+        )
+    params = meta.get("params")
+    if not isinstance(params, dict):
+        raise _field_error(path, "params", f"must be an object, got {_short(params)}")
+    fitted = meta.get("fitted")
+    if not isinstance(fitted, dict):
+        raise _field_error(path, "fitted", f"must be an object, got {_short(fitted)}")
+    _check_fitted(fitted, path)
+    return cls, _checked_params(params, path), fitted
+
+
+def _check_fitted(fitted, path):
+    """Types and ranges of the fitted-state fields (see ``_fitted_state``)."""
+    required = (
+        "classes",
+        "classes_dtype",
+        "n_features_in",
+        "n_samples",
+        "image_shape",
+        "pixel_range",
+        "history",
+    )
+    for key in required:
+        if key not in fitted:
+            raise _field_error(path, f"fitted.{key}", "is missing")
+    _check_classes(fitted["classes"], fitted["classes_dtype"], path)
+    for key in ("n_features_in", "n_samples"):
+        value = fitted[key]
+        if not _is_int(value) or value < 1:
+            raise _field_error(
+                path,
+                f"fitted.{key}",
+                f"must be an integer > 0, got {_short(value)}",
+            )
+    shape = fitted["image_shape"]
+    if shape is not None and not (
+        isinstance(shape, list)
+        and len(shape) == 2
+        and all(_is_int(v) and v > 0 for v in shape)
+    ):
+        raise _field_error(
+            path,
+            "fitted.image_shape",
+            f"must be null or a list of 2 positive integers, got {_short(shape)}",
+        )
+    if shape is not None and shape[0] * shape[1] != fitted["n_features_in"]:
+        raise _field_error(
+            path,
+            "fitted.image_shape",
+            f"is {shape}, which does not have fitted.n_features_in = "
+            f"{fitted['n_features_in']} pixels",
+        )
+    if fitted["pixel_range"] not in _PIXEL_RANGES:
+        raise _field_error(
+            path,
+            "fitted.pixel_range",
+            f'must be "0-255", "0-1" or null, got {_short(fitted["pixel_range"])}',
+        )
+    history = fitted["history"]
+    if not isinstance(history, dict) or not all(
+        isinstance(values, list) and all(_is_number(v) for v in values)
+        for values in history.values()
+    ):
+        raise _field_error(
+            path,
+            "fitted.history",
+            "must be an object mapping metric names to lists of numbers, got "
+            f"{_short(history)}",
+        )
+
+
+def _check_classes(classes, kind, path):
+    if not isinstance(classes, list) or not classes:
+        raise _field_error(
+            path,
+            "fitted.classes",
+            f"must be a non-empty list of labels, got {_short(classes)}",
+        )
+    if not isinstance(kind, str):
+        raise _field_error(
+            path,
+            "fitted.classes_dtype",
+            f"must be a NumPy dtype string such as '<i8' or '<U5', got {_short(kind)}",
+        )
+    dtype = None
+    if kind != "O":
+        try:
+            dtype = np.dtype(kind)
+        except Exception:
+            dtype = None
+        if dtype is None or dtype.kind not in "iubU":
+            raise _field_error(
+                path,
+                "fitted.classes_dtype",
+                "must be 'O' or the dtype string of integer, boolean or "
+                f"string labels (e.g. '<i8', '|b1', '<U5'), got {_short(kind)}",
+            )
+    # The labels' Python type must be the one their dtype stores.
+    if dtype is None or dtype.kind == "U":
+        expected, ok = "strings", all(isinstance(c, str) for c in classes)
+    elif dtype.kind == "b":
+        expected, ok = "booleans", all(isinstance(c, bool) for c in classes)
+    else:
+        expected, ok = "integers", all(_is_int(c) for c in classes)
+    if not ok:
+        raise _field_error(
+            path,
+            "fitted.classes",
+            f"must hold {expected} (classes_dtype is {kind!r}), got {_short(classes)}",
+        )
+    if len(set(classes)) != len(classes):
+        raise _field_error(
+            path, "fitted.classes", f"has repeated labels: {_short(classes)}"
+        )
+    if dtype is not None:
+        longest = max(len(c) for c in classes) if dtype.kind == "U" else 0
+        try:
+            if dtype.kind == "U" and dtype.itemsize > 4 * max(longest, 1):
+                raise ValueError(f"{kind} is wider than the longest label")
+            same = np.asarray(classes, dtype=dtype).tolist() == classes
+        except (ValueError, TypeError, OverflowError):
+            same = False
+        if not same:
+            raise _field_error(
+                path,
+                "fitted.classes_dtype",
+                f"is {kind!r}, which cannot hold the labels {_short(classes)} exactly",
+            )
+
+
+def _checked_params(params, path):
+    """The constructor parameters stored in the file, as Python values."""
+    for key in _NEVER_STORED:
+        if params.get(key) is not None:
+            raise _field_error(
+                path,
+                f"params.{key}",
+                f"must be absent: {key} is never stored in a model file, got "
+                f"{_short(params[key])}",
+            )
+    weights = params.get("class_weight")
+    if isinstance(weights, dict):
+        pairs = weights.get("__pairs__")
+        if list(weights) != ["__pairs__"] or not (
+            isinstance(pairs, list)
+            and all(
+                isinstance(pair, list)
+                and len(pair) == 2
+                and isinstance(pair[0], int | str | float)
+                and _is_number(pair[1])
+                for pair in pairs
+            )
+        ):
+            raise _field_error(
+                path,
+                "params.class_weight",
+                'must be null, "balanced" or {"__pairs__": [[label, weight], '
+                f"...]}}, got {_short(weights)}",
+            )
+    return _from_json_params(
+        {k: v for k, v in params.items() if k not in _NEVER_STORED}
+    )
+
+
+def _make_estimator(cls, params, path):
+    """Construct ``cls(**params)`` and check the parameters' constraints."""
+    try:
+        estimator = cls(**params)
+    except (TypeError, ValueError) as exc:
+        raise _field_error(
+            path, "params", f"is refused by {cls.__name__}: {exc}"
+        ) from None
+    # What _validate_params() checks, field by field so that the message can
+    # name it. The parameters that the format never stores (the callbacks,
+    # KerasImageClassifier's model) keep their defaults and are not checked:
+    # KerasImageClassifier's model=None would fail, and is not needed to
+    # predict with the stored network.
+    constraints = getattr(cls, "_parameter_constraints", {})
+    values = estimator.get_params(deep=False)
+    for key in params:
+        if key not in constraints:
+            continue
+        try:
+            validate_parameter_constraints(
+                {key: constraints[key]}, {key: values[key]}, caller_name=cls.__name__
+            )
+        except (TypeError, ValueError) as exc:
+            raise _field_error(path, f"params.{key}", f"is invalid: {exc}") from None
+    checks = [getattr(estimator, "_check_class_weight", None)]
+    if "model" not in values:
+        # The architecture of a user network lives in model, not stored.
+        checks.append(getattr(estimator, "_check_architecture", None))
+    for check in checks:
+        if check is None:
+            continue
+        try:
+            check()
+        except (TypeError, ValueError) as exc:
+            raise _field_error(path, "params", f"is invalid: {exc}") from None
+    return estimator
+
+
+def _load_network(keras_path, path):
+    """Load the Keras archive ``keras_path`` in safe mode."""
+    not_keras = (
+        f"{path}: cannot restore the model: member model.keras is not a Keras archive"
+    )
+    try:
+        with zipfile.ZipFile(keras_path) as inner:
+            infos = inner.infolist()
+    except Exception as exc:  # BadZipFile, OSError, ...
+        raise ModelFileError(
+            f"{not_keras} ({type(exc).__name__}: {exc}). The file is corrupt; "
+            "save the model again."
+        ) from None
+    names = {info.filename for info in infos}
+    if "config.json" not in names:
+        raise ModelFileError(
+            f"{not_keras} (it has no config.json). The file is corrupt; save the "
+            "model again."
+        )
+    config_size = next(i.file_size for i in infos if i.filename == "config.json")
+    if config_size > _MAX_JSON_BYTES:
+        raise ModelFileError(
+            f"{path}: the config.json of member model.keras declares "
+            f"{config_size} bytes, more than the {_MAX_JSON_BYTES} bytes allowed; "
+            "the file is corrupt or a decompression bomb, and was not read."
+        )
+    total = sum(info.file_size for info in infos)
+    if total > _MAX_KERAS_BYTES:
+        raise ModelFileError(
+            f"{path}: member model.keras declares {total} bytes of content, more "
+            f"than the {_MAX_KERAS_BYTES} bytes a model may hold; the file is "
+            "corrupt or a decompression bomb, and was not read."
+        )
+    try:
+        model = keras.saving.load_model(keras_path, safe_mode=True)
+    except Exception as exc:
+        hint = ""
+        if "register_keras_serializable" in str(exc) or "Could not locate" in str(exc):
+            hint = (
+                " A network with custom layers loads only when each custom "
+                "class is registered with @keras.saving.register_keras_serializable"
+                " in the loading process."
+            )
+        raise ModelFileError(
+            f"{path}: cannot restore the model ({type(exc).__name__}: "
+            f"{str(exc)[:500]}).{hint}"
+        ) from None
+    if not isinstance(model, keras.Model):
+        raise ModelFileError(
+            f"{path}: cannot restore the model: member model.keras holds a "
+            f"{type(model).__name__}, not a keras.Model."
+        )
+    return model
+
+
+def _check_network(model, fitted, path):
+    """The network must take ``n_features_in`` inputs and give a class each."""
+    try:
+        n_in = model.inputs[0].shape[-1]
+        n_out = model.outputs[0].shape[-1]
+    except Exception as exc:  # no inputs/outputs: not built, or not a network
+        raise ModelFileError(
+            f"{path}: cannot restore the model: its network has no usable input "
+            f"and output ({type(exc).__name__}: {exc})."
+        ) from None
+    if n_in != fitted["n_features_in"] or n_out != len(fitted["classes"]):
+        raise ModelFileError(
+            f"{path}: the network ({n_in} inputs, {n_out} outputs) does not match "
+            f"the stored estimator metadata ({fitted['n_features_in']} features, "
+            f"{len(fitted['classes'])} classes)."
+        )
 
 
 def _check_layers_registered(model):
