@@ -169,7 +169,8 @@ _OVR_PARAMETERS = """Parameters
 
 def _ovr_doc(func):
     """Insert the parameter section shared by the one-vs-rest plots."""
-    func.__doc__ = func.__doc__.replace("{ovr_parameters}", _OVR_PARAMETERS)
+    if func.__doc__ is not None:  # python -OO strips docstrings
+        func.__doc__ = func.__doc__.replace("{ovr_parameters}", _OVR_PARAMETERS)
     return func
 
 

@@ -28,6 +28,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_feature_names,
     _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
@@ -177,6 +178,12 @@ class _BaseImageClassifier(KerasClassifier):
     # ----------------------------------------------------------------- input
     def _prepare_X(self, X, *, reset):
         name = type(self).__name__
+        # DataFrame columns: set feature_names_in_ in fit, and warn or raise
+        # at predict as scikit-learn's own estimators do. scikit-learn's
+        # public validate_data would also reset n_features_in_ from 3-D
+        # image input, so its private helper is used, here only;
+        # tests/test_estimators.py fails if it disappears.
+        _check_feature_names(self, X, reset=reset)
         X, image_hw = to_flat_images(X, estimator_name=name)
         if reset:
             self.image_shape_ = resolve_image_shape(
@@ -338,6 +345,9 @@ class _BaseImageClassifier(KerasClassifier):
             if self.image_shape_ is None
             else [int(v) for v in self.image_shape_],
             "pixel_range": self.pixel_range_,
+            "feature_names_in": None
+            if getattr(self, "feature_names_in_", None) is None
+            else [str(v) for v in self.feature_names_in_],
             "history": {
                 str(k): [float(v) for v in vals] for k, vals in self.history_.items()
             },
@@ -358,6 +368,11 @@ class _BaseImageClassifier(KerasClassifier):
         shape = state["image_shape"]
         self.image_shape_ = None if shape is None else tuple(int(v) for v in shape)
         self.pixel_range_ = state["pixel_range"]
+        names = state.get("feature_names_in")
+        if names is None:
+            vars(self).pop("feature_names_in_", None)
+        else:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
         self.X_dtype_ = np.dtype(np.float32)
         self.X_shape_ = (int(state["n_samples"]), n_features)
         self.n_features_in_ = n_features

@@ -108,6 +108,8 @@ def fill_doc(**defaults):
 
     def decorate(cls):
         doc = cls.__doc__
+        if doc is None:  # python -OO strips docstrings
+            return cls
         training = _TRAINING
         for key, value in defaults.items():
             training = training.replace("{" + key + "}", str(value))
