@@ -12,6 +12,7 @@ import glob
 import hashlib
 import inspect
 import json
+import logging
 import math
 import os
 import re
@@ -65,6 +66,22 @@ _ROUTING_PREFIXES = (
     "optimizer__",
     "callbacks__",
 )
+
+
+class _NewModelTracingFilter(logging.Filter):
+    """Drop TensorFlow's "triggered tf.function retracing" warning.
+
+    Every fit builds a new Keras model, whose train and predict functions are
+    traced anew; after five models TensorFlow's heuristic reports these first
+    traces of new functions as "retracing" of one function. Only that
+    message is dropped; TensorFlow's other warnings pass.
+    """
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+logging.getLogger("tensorflow").addFilter(_NewModelTracingFilter())
 
 
 def _positive_ints(value):
