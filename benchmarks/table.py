@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 HEAD_BEGIN, HEAD_END = "<!-- headline:begin -->", "<!-- headline:end -->"
 STUDY_BEGIN, STUDY_END = "<!-- studies:begin -->", "<!-- studies:end -->"
+SELECT_BEGIN, SELECT_END = "<!-- selection:begin -->", "<!-- selection:end -->"
 
 
 def _fmt(value):
@@ -108,6 +109,24 @@ def studies_table(records):
     return "\n".join(lines)
 
 
+def selection_table(selection):
+    """The validation comparison of ``select_defaults.py`` (no test figures)."""
+    lines = [
+        "| model | variant | changes from the defaults | validation accuracy "
+        "| train accuracy | seconds |",
+        "|---|---|---|---|---|---|",
+    ]
+    for model, variants in sorted(selection.items()):
+        for name, row in variants.items():
+            changes = ", ".join(f"{k}={v}" for k, v in row["params"].items())
+            lines.append(
+                f"| {model} | {name} | {changes or '(none)'} "
+                f"| {row['validation_accuracy']:.4f} | {row['train_accuracy']:.4f} "
+                f"| {row['seconds']:.0f} |"
+            )
+    return "\n".join(lines)
+
+
 def replace_between(path, begin, end, body):
     """Replace the text between two marker lines of ``path``."""
     text = path.read_text()
@@ -133,6 +152,12 @@ def main(argv=None):
     for readme in (HERE / "README.md", HERE.parent / "README.md"):
         replace_between(readme, STUDY_BEGIN, STUDY_END, studies)
     replace_between(HERE / "README.md", BEGIN, END, table)
+    selection_path = HERE / "results" / "selection.json"
+    if selection_path.exists():
+        selection = json.loads(selection_path.read_text())
+        replace_between(
+            HERE / "README.md", SELECT_BEGIN, SELECT_END, selection_table(selection)
+        )
     replace_between(HERE.parent / "README.md", HEAD_BEGIN, HEAD_END, headline)
 
 

@@ -2,6 +2,10 @@
 
 User errors print one line on stderr and exit with status 2 (``--debug``
 shows the traceback); Ctrl-C exits with status 130.
+
+Every file a command writes into its ``--out`` folder is listed in the
+folder's manifest, ``.skfashion-manifest.json``; ``--overwrite`` removes
+only the files listed there and never anything else in the folder.
 """
 
 import argparse
@@ -9,6 +13,7 @@ import ast
 import csv
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -46,16 +51,200 @@ def _parse_params(pairs):
     return params
 
 
+def _positive_int(text):
+    """argparse type: an integer >= 1."""
+    return _int_at_least(1)(text)
+
+
+def _int_at_least(minimum, why=""):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {minimum}{why}, got {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def _n_jobs(text):
+    """argparse type: a non-zero integer (-1 means all cores)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, or -1 for all cores, got {text!r}"
+        )
+    return value
+
+
+# ----------------------------------------------------------- the out folder
+MANIFEST = ".skfashion-manifest.json"
+_MANIFEST_FORMAT = "skfashion-manifest"
+#: Sub-folders of --out that skfashion writes into.
+_SUBFOLDERS = ("cache", "figures")
+#: Names of fit-cache entries (see ``_CacheEntry`` in skfashion.models).
+_CACHE_ENTRY = re.compile(r"[0-9a-f]{40}(-e[0-9]+)?\.skf")
+#: Temporary files of skfashion's atomic writes: tempfile.mkstemp with
+#: prefix ``.<target name>.`` and suffix ``.tmp`` adds 8 characters.
+_TEMP_FILE = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp")
+_TEMP_TARGETS = {"model.skf", "cv_results.csv", MANIFEST}
+
+
+#: Hidden folder write_report assembles a report in (REPORT_TMP_PREFIX).
+_REPORT_TEMP = re.compile(r"\.report\.tmp-[0-9a-f]{12}")
+
+
+def _is_own_temp(path, *, in_cache=False):
+    """Whether ``path`` was left by an interrupted write of skfashion.
+
+    In the run folder: a temporary model, results table, manifest or report
+    folder; in its ``cache`` folder (``in_cache``): a temporary cache entry.
+    """
+    if path.is_symlink():
+        return False
+    if not in_cache and _REPORT_TEMP.fullmatch(path.name):
+        return path.is_dir()
+    match = _TEMP_FILE.fullmatch(path.name)
+    if match is None or not path.is_file():
+        return False
+    if in_cache:
+        return _CACHE_ENTRY.fullmatch(match["target"]) is not None
+    return match["target"] in _TEMP_TARGETS
+
+
+def _remove_stale_temps(out):
+    """Remove what a killed save left in ``out`` and ``out/cache``."""
+    for folder, in_cache in ((out, False), (out / "cache", True)):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if not _is_own_temp(path, in_cache=in_cache):
+                continue
+            if path.is_dir():
+                # A report being assembled: only skfashion's files are in it.
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _check_writable(out):
+    """Fail now, before any training, if results cannot be written."""
+    for folder in (out, *(out / name for name in _SUBFOLDERS)):
+        if folder != out and not folder.is_dir():
+            continue
+        try:
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".skfashion-probe-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise UserError(
+                f"--out {out}: cannot write into {folder} ({exc.strerror or exc}); "
+                "choose another --out folder or fix its permissions"
+            ) from None
+
+
+def _safe_relative(out, rel):
+    """``out / rel`` if ``rel`` names a file inside ``out``, else None."""
+    if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel:
+        return None
+    parts = rel.split("/")
+    if any(part in ("", ".", "..") for part in parts) or rel == MANIFEST:
+        return None
+    path = out.joinpath(*parts)
+    # No symbolic link on the way: a listed file is removed only where
+    # skfashion wrote it, never through a link to another folder.
+    parent = out
+    for part in parts[:-1]:
+        parent = parent / part
+        if parent.is_symlink():
+            return None
+    return path
+
+
+def _read_manifest(out):
+    """Relative paths of the files skfashion wrote into ``out``.
+
+    A missing or unreadable manifest lists nothing, so nothing is removed.
+    """
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return []
+    if not isinstance(data, dict) or data.get("format") != _MANIFEST_FORMAT:
+        return []
+    files = data.get("files")
+    if not isinstance(files, list):
+        return []
+    return [rel for rel in files if _safe_relative(out, rel) is not None]
+
+
+def _write_manifest(out, files):
+    data = {
+        "format": _MANIFEST_FORMAT,
+        "version": 1,
+        "skfashion_version": __version__,
+        "note": "Files written by skfashion; --overwrite removes only these.",
+        "files": sorted(set(files)),
+    }
+    _write_atomic(out / MANIFEST, json.dumps(data, indent=2) + "\n")
+
+
+def _record_outputs(out, files):
+    """Add ``files`` (relative to ``out``) to the manifest of ``out``."""
+    listed = [rel for rel in _read_manifest(out) if (out / rel).exists()]
+    _write_manifest(out, [*listed, *files])
+
+
+def _remove_listed(out, *, keep_cache):
+    """Remove the files the manifest lists; keep everything else."""
+    kept = []
+    for rel in _read_manifest(out):
+        path = _safe_relative(out, rel)
+        if keep_cache and rel.startswith("cache/"):
+            kept.append(rel)
+        elif path.is_symlink() or path.is_file():
+            path.unlink(missing_ok=True)
+    if (out / MANIFEST).exists():
+        _write_manifest(out, kept)
+
+
 def _prepare_out(out, *, overwrite, resume=False):
+    """Check and create the run folder ``out``, before any work is done.
+
+    It must be writable (as must its ``cache`` and ``figures`` folders).
+    Temporary files left by an interrupted save are removed. With
+    ``overwrite``, the files of the previous run listed in the manifest are
+    removed (the fit cache is kept when ``resume``); anything else in the
+    folder is left alone.
+    """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not (overwrite or resume):
+    if out.is_dir():
+        busy = [p for p in out.iterdir() if not _is_own_temp(p)]
+        if busy and not (overwrite or resume):
+            raise UserError(
+                f"--out {out} is not empty; pass --overwrite to replace its results"
+                + (" or --resume to continue a search" if resume is not None else "")
+            )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
         raise UserError(
-            f"--out {out} is not empty; pass --overwrite to replace its results"
-            + (" or --resume to continue a search" if resume is not None else "")
-        )
-    out.mkdir(parents=True, exist_ok=True)
+            f"--out {out}: cannot create the folder ({exc.strerror or exc}); "
+            "choose another --out folder"
+        ) from None
+    _check_writable(out)
+    _remove_stale_temps(out)
+    if overwrite:
+        _remove_listed(out, keep_cache=bool(resume))
     return out
 
 
@@ -71,6 +260,7 @@ def _load_data(args, *, subset=None):
     from sklearn.model_selection import train_test_split
 
     from .datasets import fetch_fashion_mnist, load_fashion_mnist_sample
+    from .models._persistence import _check_saveable_labels
 
     if args.sample:
         bunch = load_fashion_mnist_sample()
@@ -83,37 +273,97 @@ def _load_data(args, *, subset=None):
         )
         info = {
             "source": "bundled sample (1,000 images of the Fashion-MNIST test split)",
-            "train images": len(y),
-            "test images": len(y_test),
         }
-        return X, y, X_test, y_test, info
-    train = fetch_fashion_mnist(subset="train", data_home=args.data_home)
-    test = fetch_fashion_mnist(subset="test", data_home=args.data_home)
-    X, y = train.data, train.target
-    info = {"source": "Fashion-MNIST"}
-    for bunch in (train, test):
-        for name, rec in bunch.files.items():
-            info[name] = f"{rec['path']} (sha256 {rec['sha256']})"
+    else:
+        train = fetch_fashion_mnist(subset="train", data_home=args.data_home)
+        test = fetch_fashion_mnist(subset="test", data_home=args.data_home)
+        X, y, X_test, y_test = train.data, train.target, test.data, test.target
+        info = {"source": "Fashion-MNIST"}
+        for bunch in (train, test):
+            for name, rec in bunch.files.items():
+                info[name] = f"{rec['path']} (sha256 {rec['sha256']})"
     if subset is not None and subset < len(y):
+        n_classes = len(np.unique(y))
+        if subset < n_classes:
+            raise UserError(
+                f"--subset {subset} is smaller than the {n_classes} classes of the "
+                f"data; the model must see every class to be evaluated on the "
+                f"test images. Use --subset {n_classes} or more."
+            )
         X, _, y, _ = train_test_split(
             X, y, train_size=subset, stratify=y, random_state=0
         )
+    # Checked now, not when the model is saved after training.
+    try:
+        _check_saveable_labels(y, "the training labels")
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     info["train images"] = len(y)
-    info["test images"] = len(test.target)
-    return np.asarray(X), np.asarray(y), test.data, test.target, info
+    info["test images"] = len(y_test)
+    return np.asarray(X), np.asarray(y), X_test, y_test, info
 
 
-def _write_csv_atomic(path, rows, fieldnames):
+def _write_atomic(path, write):
+    """Write ``path`` through a temporary file moved into place when complete.
+
+    ``write`` is a str, or a function called with the open text file. The
+    temporary file is named ``.<name>.XXXXXXXX.tmp``: one left behind by a
+    killed process is removed by the next run on the folder.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=fieldnames)
-            writer.writeheader()
-            writer.writerows(rows)
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            if isinstance(write, str):
+                f.write(write)
+            else:
+                write(f)
+        from .utils import _chmod_like_new_file
+
+        # mkstemp made it private (0o600); results follow the umask.
+        _chmod_like_new_file(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_csv_atomic(path, rows, fieldnames):
+    def write(f):
+        writer = csv.DictWriter(f, fieldnames=fieldnames)
+        writer.writeheader()
+        writer.writerows(rows)
+
+    _write_atomic(path, write)
+
+
+def _report_files(out):
+    """The files the last write_report put into ``out``, as manifest entries."""
+    from .metrics._report import FIGURES_DIR, METRICS_FILE, REPORT_FILE
+
+    files = [METRICS_FILE, REPORT_FILE]
+    try:
+        metrics = json.loads((out / METRICS_FILE).read_text(encoding="utf-8"))
+        figures = [f["file"] for f in metrics["figures"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return files
+    return files + [
+        f
+        for f in figures
+        if isinstance(f, str)
+        and f.startswith(f"{FIGURES_DIR}/")
+        and _safe_relative(out, f) is not None
+    ]
+
+
+def _csv_value(value):
+    """A CSV cell: numbers as numbers (so pandas reads numeric columns)."""
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return "" if value is None else value
+    return repr(value)
 
 
 def _cv_results_rows(search):
@@ -122,8 +372,8 @@ def _cv_results_rows(search):
     names = sorted({k for p in res["params"] for k in p})
     rows = []
     for i, params in enumerate(res["params"]):
-        row = {k: res[k][i] for k in keys}
-        row.update({f"param_{n}": repr(params.get(n)) for n in names})
+        row = {k: _csv_value(res[k][i]) for k in keys}
+        row.update({f"param_{n}": _csv_value(params.get(n)) for n in names})
         rows.append(row)
     return rows, keys + [f"param_{n}" for n in names]
 
@@ -135,10 +385,20 @@ def _finish(args, estimator, X_test, y_test, out, *, data_info, timings, search=
     start = time.perf_counter()
     accuracy = estimator.score(X_test, y_test)
     timings["evaluate_seconds"] = round(time.perf_counter() - start, 2)
+    if search is not None:
+        # The search's fit-cache entries are skfashion's files too.
+        cache = out / "cache"
+        entries = cache.iterdir() if cache.is_dir() else ()
+        _record_outputs(
+            out,
+            [f"cache/{p.name}" for p in entries if _CACHE_ENTRY.fullmatch(p.name)],
+        )
     save_model(estimator, out / "model.skf")
+    _record_outputs(out, ["model.skf"])
     if search is not None:
         rows, fields = _cv_results_rows(search)
         _write_csv_atomic(out / "cv_results.csv", rows, fields)
+        _record_outputs(out, ["cv_results.csv"])
     report = write_report(
         estimator,
         X_test,
@@ -148,6 +408,7 @@ def _finish(args, estimator, X_test, y_test, out, *, data_info, timings, search=
         data_info=data_info,
         timings=timings,
     )
+    _record_outputs(out, _report_files(out))
     report_path = (
         report if Path(report).suffix == ".html" else Path(report) / "report.html"
     )
@@ -219,8 +480,6 @@ def cmd_tune(args):
     subset = args.subset
     resume = args.resume
     out = _prepare_out(args.out, overwrite=args.overwrite, resume=resume)
-    if args.overwrite and not resume:
-        shutil.rmtree(out / "cache", ignore_errors=True)
     X_all, y_all, X_test, y_test, info = _load_data(args)
     X, y = X_all, y_all
     if subset is not None and subset < len(y_all):
@@ -319,7 +578,6 @@ def _format_params(params):
 
 
 def _load_eval_data(spec, args):
-    import numpy as np
 
     from .datasets import fetch_fashion_mnist, load_fashion_mnist_sample
 
@@ -329,36 +587,56 @@ def _load_eval_data(spec, args):
     if spec == "sample":
         X, y = load_fashion_mnist_sample(return_X_y=True)
         return X, y, {"source": "bundled sample"}
+    from .datasets._npy import load_npz
+    from .exceptions import DataFileError
+
     path = Path(spec)
     if not path.exists():
         raise UserError(
             f"--data {spec}: no such file (use test, sample or a .npz path)"
         )
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            keys = set(npz.files)
-            x_key = "X" if "X" in keys else "data"
-            y_key = "y" if "y" in keys else "target"
-            return npz[x_key], npz[y_key], {"source": str(path)}
-    except (KeyError, ValueError, OSError) as exc:
+        # Not np.load: it allocates whatever size an array header declares.
+        X, y = load_npz(path, [("X", "data"), ("y", "target")])
+    except (DataFileError, OSError) as exc:
         raise UserError(
             f"--data {spec}: expected a .npz with arrays X and y ({exc})"
         ) from None
+    return X, y, {"source": str(path)}
 
 
 def cmd_evaluate(args):
+    import numpy as np
+
     from .models import load_model
 
     model = load_model(args.model)
+    out = None
+    if args.out is not None:
+        out = _prepare_out(args.out, overwrite=args.overwrite, resume=None)
     X, y, info = _load_eval_data(args.data, args)
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise UserError(f"--data {args.data}: y must be 1-d, got shape {y.shape}")
+    known = set(np.asarray(model.classes_).tolist())
+    unknown = sorted({v for v in np.unique(y).tolist() if v not in known}, key=str)
+    if unknown:
+        shown = ", ".join(map(repr, unknown[:10]))
+        if len(unknown) > 10:
+            shown += f" and {len(unknown) - 10} more"
+        raise UserError(
+            f"--data {args.data}: labels {shown} are not among the classes the "
+            f"model was trained on ({np.asarray(model.classes_).tolist()}); "
+            "evaluate it on data with the same labels"
+        )
     accuracy = model.score(X, y)
-    if args.out is None:
+    if out is None:
         print(f"accuracy {accuracy:.4f} on {len(y)} images")
         return 0
-    out = _prepare_out(args.out, overwrite=args.overwrite, resume=None)
     from .metrics import write_report
 
     report = write_report(model, X, y, out, data_info=info)
+    _record_outputs(out, _report_files(out))
     print(f"accuracy {accuracy:.4f} on {len(y)} images; report: {report}")
     return 0
 
@@ -443,8 +721,10 @@ def build_parser():
         metavar="NAME=VALUE",
         help="estimator parameter, repeatable (e.g. dropout=0.3)",
     )
-    p.add_argument("--subset", type=int, metavar="N", help="train on N images")
-    p.add_argument("--epochs", type=int, metavar="E")
+    p.add_argument(
+        "--subset", type=_positive_int, metavar="N", help="train on N images"
+    )
+    p.add_argument("--epochs", type=_positive_int, metavar="E")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
@@ -466,24 +746,27 @@ def build_parser():
         "training (default); random: every candidate trains all epochs",
     )
     p.add_argument(
-        "--n-iter", type=int, metavar="N", help="candidates (default: the preset's)"
+        "--n-iter",
+        type=_positive_int,
+        metavar="N",
+        help="candidates (default: the preset's)",
     )
     p.add_argument(
         "--cv",
-        type=int,
+        type=_int_at_least(2, " (K-fold cross-validation needs 2 folds or more)"),
         metavar="K",
         help="K-fold CV instead of the preset's protocol (folds or holdout)",
     )
-    p.add_argument("--n-jobs", type=int, default=None, metavar="J")
+    p.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="J")
     p.add_argument(
         "--subset",
-        type=int,
+        type=_positive_int,
         metavar="N",
         help="images used by the search (default: all training images)",
     )
     p.add_argument(
         "--epochs",
-        type=int,
+        type=_positive_int,
         metavar="E",
         help="epochs of the final model and of the last rung (default: the preset's)",
     )
@@ -559,11 +842,33 @@ def main(argv=None):
     except (UserError, SkfashionError, ValueError, TypeError, OSError) as exc:
         if args.debug:
             raise
-        message = (
-            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        )
-        print(f"skfashion {args.command}: error: {message}", file=sys.stderr)
+        print(f"skfashion {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USER_ERROR
+
+
+#: The exception line of a traceback: ``Name: message`` or a bare ``Name``.
+_EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(: .*)?")
+
+
+def _one_line(exc):
+    """The first line of ``exc``'s message, for the one-line error report.
+
+    scikit-learn's "All the N fits failed." is followed by the tracebacks of
+    the failures; the first failure's own message is added, since it is the
+    one that says what went wrong.
+    """
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    lines = text.splitlines()
+    first = lines[0]
+    if "fits failed" not in first:
+        return first
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback")]
+    for line in lines[starts[0] + 1 :] if starts else ():
+        if _EXCEPTION_LINE.fullmatch(line):
+            return f"{first} The first failure: {line}"
+    return first
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .exceptions import SkfashionError
+from .exceptions import DataFileError, SkfashionError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 
@@ -65,9 +65,14 @@ def load_image(path, *, shape=(28, 28), invert="auto"):
         raise ImageFileError(f"{path}: no such file")
     h, w = shape
     if path.suffix.lower() == ".npy":
+        from .datasets._npy import load_npy
+
         try:
-            arr = np.load(path, allow_pickle=False)
-        except (ValueError, OSError) as exc:
+            # Not np.load: it allocates whatever size the header declares.
+            arr = load_npy(path)
+        except DataFileError as exc:
+            raise ImageFileError(str(exc)) from None
+        except OSError as exc:
             raise ImageFileError(f"{path}: not a readable .npy array ({exc})") from None
         arr = np.asarray(arr, dtype=np.float32)
         if arr.ndim == 2 and arr.shape == (h, w):

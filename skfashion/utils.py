@@ -1,6 +1,7 @@
 """Small helpers shared across skfashion's subpackages."""
 
 import math
+import os
 from numbers import Integral
 from pathlib import Path
 
@@ -51,3 +52,30 @@ def to_jsonable(value):
     if isinstance(value, Path):
         return str(value)
     return repr(value)
+
+
+def _umask():
+    """The process umask, read without changing it where the OS allows."""
+    try:
+        # Linux >= 4.7: reading it here avoids the set-and-restore race of
+        # os.umask() with threads that create files meanwhile.
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _chmod_like_new_file(path):
+    """Give ``path`` the permissions of a file created with ``open``.
+
+    :func:`tempfile.mkstemp` creates files readable by their owner only
+    (``0o600``); a result written through a temporary file and moved into
+    place would keep them. This sets ``0o666`` less the umask instead, as
+    for any other file the user creates.
+    """
+    os.chmod(path, 0o666 & ~_umask())

@@ -164,7 +164,7 @@ def _download(name, folder):
                 out.write(chunk)
                 chunks.append(chunk)
         payload = b"".join(chunks)
-        content = _decompress(payload, url)
+        content = _decompress(payload, url, _CHECKSUMS[name][0])
         digest = hashlib.sha256(content).hexdigest()
         _check_digest(name, content, digest, url)
         # Name the file after what arrived, so a server that sends it
@@ -196,7 +196,9 @@ def _obtain(names, *, data_home, download_if_missing, verify):
     for name, path in found.items():
         if path is None:
             continue
-        content = _read_decompressed(path)
+        # With verify, the file must have the published size: decompression
+        # stops right after it. Without, the IDX header's size bounds it.
+        content = _read_decompressed(path, _CHECKSUMS[name][0] if verify else None)
         digest = hashlib.sha256(content).hexdigest()
         if verify:
             _check_digest(name, content, digest, path)

@@ -8,6 +8,7 @@ or decompress files without keeping the original names.
 """
 
 import gzip
+import io
 import math
 import os
 import struct
@@ -36,23 +37,74 @@ _KIND_SIZE_TO_CODE = {
 }
 
 
-def _decompress(data, name):
-    """Return the IDX bytes of ``data``, gunzipping it if it is gzip data."""
+def _decompress(data, name, max_size=None):
+    """Return the IDX bytes of ``data``, gunzipping it if it is gzip data.
+
+    Decompression stops as soon as more bytes come out than the IDX header
+    declares, or than ``max_size`` (the known size of the file, when there
+    is one), so a corrupt file or a decompression bomb is refused after
+    inflating at most that many bytes.
+    """
     if bytes(data[:2]) != _GZIP_MAGIC:
         return data
     try:
-        return gzip.decompress(data)
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            return _read_bounded(stream, name, max_size)
     except (OSError, EOFError, zlib.error) as exc:
         raise DataFileError(
             f"IDX file {name}: corrupt or truncated gzip stream ({exc})"
         ) from exc
 
 
-def _read_decompressed(path):
-    """Read ``path`` and return its (gunzipped if needed) IDX bytes."""
+def _read_bounded(stream, name, max_size):
+    """Read an IDX file from ``stream``, at most one byte past its size.
+
+    The size is what the header declares, capped by ``max_size``. A header
+    that is too short or invalid ends the reading; :func:`_parse_idx` then
+    reports what is wrong with it.
+    """
+    head = stream.read(4)
+    if len(head) < 4 or head[:2] != b"\0\0" or head[2] not in _CODE_TO_DTYPE:
+        return head
+    ndim = head[3]
+    if not 1 <= ndim <= _MAX_NDIM:
+        return head
+    dims = stream.read(4 * ndim)
+    header = head + dims
+    if len(dims) < 4 * ndim:
+        return header
+    shape = struct.unpack(f">{ndim}I", dims)
+    size = len(header) + math.prod(shape) * _CODE_TO_DTYPE[head[2]].itemsize
+    limit = size if max_size is None else min(size, max_size)
+    if len(header) > limit:
+        limit = len(header)
+    body = stream.read(limit - len(header) + 1)
+    if len(header) + len(body) > limit:
+        if limit == size:
+            what = f"the {size} bytes its header declares (shape {shape})"
+        else:
+            what = (
+                f"the {max_size} bytes this file must have (its header declares "
+                f"shape {shape}, {size} bytes)"
+            )
+        raise DataFileError(
+            f"IDX file {name}: the gzip stream decompresses to more than {what}; "
+            "decompression was stopped there. The file is corrupt, not the "
+            "expected data, or a decompression bomb: delete it and obtain a "
+            "fresh copy."
+        )
+    return header + body
+
+
+def _read_decompressed(path, max_size=None):
+    """Read ``path`` and return its (gunzipped if needed) IDX bytes.
+
+    ``max_size`` is the known decompressed size, if any (see
+    :func:`_decompress`).
+    """
     with open(path, "rb") as f:
         data = f.read()
-    return _decompress(data, os.fspath(path))
+    return _decompress(data, os.fspath(path), max_size)
 
 
 def _parse_idx(buf, name):

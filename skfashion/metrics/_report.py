@@ -35,6 +35,8 @@ __all__ = ["write_report"]
 REPORT_FILE = "report.html"
 METRICS_FILE = "metrics.json"
 FIGURES_DIR = "figures"
+#: Hidden folder a report is assembled in, inside an existing run folder.
+REPORT_TMP_PREFIX = ".report.tmp-"
 _MAX_LIST_ITEMS = 20
 _DPI = 100
 
@@ -473,17 +475,44 @@ def _render_html(data, figures):
 
 
 # ---------------------------------------------------------------------- write
+def _previous_figures(out_dir):
+    """Figure files listed by the ``metrics.json`` of an earlier report.
+
+    Those are the figures skfashion itself wrote there; a figure the new
+    report does not have (e.g. training curves) is removed, but no other
+    file in ``figures/``.
+    """
+    try:
+        data = json.loads((out_dir / METRICS_FILE).read_text(encoding="utf-8"))
+        listed = [entry["file"] for entry in data["figures"]]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return set()
+    names = set()
+    for rel in listed:
+        if isinstance(rel, str) and rel.startswith(f"{FIGURES_DIR}/"):
+            name = rel[len(FIGURES_DIR) + 1 :]
+            if name.endswith(".png") and "/" not in name and "\\" not in name:
+                names.add(name)
+    return names
+
+
 def _write_files(out_dir, files):
     """Write ``{relative path: bytes}`` into ``out_dir`` all but atomically.
 
-    The files go to a hidden folder next to ``out_dir`` first; a new
-    ``out_dir`` is then renamed into place in one step. An existing one gets
-    our files moved in: ``figures/`` as a whole, then ``metrics.json`` and
-    last ``report.html``; anything else in it stays.
+    The files go to a hidden folder first: inside an existing ``out_dir``
+    (``.report.tmp-<hex>``, so that only ``out_dir`` needs to be writable),
+    else next to it, and a new ``out_dir`` is then renamed into place in one
+    step. An existing one gets our files moved in: each figure into
+    ``figures/``, then ``metrics.json`` and last ``report.html``. Figures of
+    an earlier report that the new one lacks are removed; anything else, in
+    ``figures/`` too, stays.
     """
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".{out_dir.name}.tmp-{secrets.token_hex(6)}"
+    token = secrets.token_hex(6)
+    if out_dir.is_dir():
+        tmp = out_dir / f"{REPORT_TMP_PREFIX}{token}"
+    else:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out_dir.parent / f".{out_dir.name}.tmp-{token}"
     tmp.mkdir()
     try:
         for rel, content in files.items():
@@ -496,10 +525,23 @@ def _write_files(out_dir, files):
                 return
             except OSError:
                 pass  # created meanwhile: merge into it below
-        old_figures = out_dir / FIGURES_DIR
-        if old_figures.exists() or old_figures.is_symlink():
-            os.rename(old_figures, tmp / f"{FIGURES_DIR}.old")
-        os.rename(tmp / FIGURES_DIR, old_figures)
+        figures_dir = out_dir / FIGURES_DIR
+        if figures_dir.is_symlink() or (
+            figures_dir.exists() and not figures_dir.is_dir()
+        ):
+            raise NotADirectoryError(
+                f"{figures_dir} exists and is not a folder (or is a symbolic "
+                "link); move it away so that the report's figures can be "
+                "written there."
+            )
+        figures_dir.mkdir(exist_ok=True)
+        new_figures = {Path(rel).name for rel in files if rel.startswith(FIGURES_DIR)}
+        for name in _previous_figures(out_dir) - new_figures:
+            old = figures_dir / name
+            if old.is_file() and not old.is_symlink():
+                old.unlink(missing_ok=True)
+        for name in sorted(new_figures):
+            os.replace(tmp / FIGURES_DIR / name, figures_dir / name)
         os.replace(tmp / METRICS_FILE, out_dir / METRICS_FILE)
         os.replace(tmp / REPORT_FILE, out_dir / REPORT_FILE)
     finally:
@@ -556,8 +598,10 @@ def write_report(
     Everything is computed before anything is written, so bad input raises
     without creating ``out_dir``. The files are written to a hidden folder
     next to ``out_dir`` and then moved in. An existing ``out_dir`` keeps its
-    other files; ``report.html``, ``metrics.json`` and the whole ``figures/``
-    folder are replaced.
+    other files: ``report.html``, ``metrics.json`` and the report's figures
+    are replaced, figures of an earlier report (those its ``metrics.json``
+    lists) that this one lacks are removed, and any other file in
+    ``figures/`` stays.
 
     Parameters
     ----------

@@ -7,8 +7,8 @@ import tempfile
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.model_selection import ParameterSampler
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import ParameterSampler, check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
@@ -50,14 +50,24 @@ def halving_schedule(n_candidates, max_epochs, *, factor=3, min_epochs=None):
     """
     n_rungs = 1 + int(math.floor(math.log(n_candidates, factor) + 1e-9))
     if min_epochs is None:
-        min_epochs = max(1, round(max_epochs / factor ** (n_rungs - 1)))
-    n_rungs = min(
-        n_rungs, 1 + int(math.floor(math.log(max_epochs / min_epochs, factor) + 1e-9))
-    )
+        # Epochs of rung r: max_epochs / factor ** (rungs - 1 - r), at least 1.
+        epochs = [
+            max(1, round(max_epochs / factor ** (n_rungs - 1 - r)))
+            for r in range(n_rungs)
+        ]
+    else:
+        n_rungs = min(
+            n_rungs,
+            1 + int(math.floor(math.log(max_epochs / min_epochs, factor) + 1e-9)),
+        )
+        epochs = [round(min_epochs * factor**r) for r in range(n_rungs)]
+    epochs[-1] = max_epochs
+    # Rungs whose epochs would not grow are merged into the next one.
     rungs, cands = [], n_candidates
     for r in range(n_rungs):
-        epochs = max_epochs if r == n_rungs - 1 else round(min_epochs * factor**r)
-        rungs.append((cands, min(epochs, max_epochs)))
+        if r < n_rungs - 1 and epochs[r] >= epochs[r + 1]:
+            continue
+        rungs.append((cands, min(epochs[r], max_epochs)))
         cands = max(1, math.ceil(cands / factor))
     return rungs
 
@@ -342,7 +352,6 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         seed_name = prefix + "random_state"
         if not isinstance(base.get_params()[seed_name], Integral):
             base.set_params(**{seed_name: int(rng.randint(np.iinfo(np.int32).max))})
-        self._candidate_seed = int(rng.randint(np.iinfo(np.int32).max))
         self._spaces = spaces
         folder = self.cache_dir
         scratch = None
@@ -355,12 +364,19 @@ class HalvingEpochsSearchCV(BaseSearchCV):
                 prefix + "warm_start": False,
             }
         )
-        user_estimator = self.estimator
-        self.estimator = base
+        # The splits are drawn once: every rung must train and score on the
+        # same folds (a splitter without a fixed seed would redraw them).
+        user_estimator, user_cv = self.estimator, self.cv
+        splits = list(
+            check_cv(self.cv, y, classifier=is_classifier(base)).split(
+                X, y, groups=params.get("groups")
+            )
+        )
+        self.estimator, self.cv = base, splits
         try:
             super().fit(X, y, **params)
         finally:
-            self.estimator = user_estimator
+            self.estimator, self.cv = user_estimator, user_cv
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)
         if hasattr(self, "best_estimator_"):
@@ -379,10 +395,12 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         if self.include_defaults:
             defaults = self.estimator.get_params()
             out.append({k: defaults[k] for k in self._spaces[0]})
+        # Sampled as scikit-learn's searchers sample them, so the same
+        # random_state gives the same candidates as RandomizedSearchCV.
         sampled = ParameterSampler(
             self.param_distributions,
             n - len(out),
-            random_state=self._candidate_seed,
+            random_state=self.random_state,
         )
         out.extend(dict(p) for p in sampled)
         return out

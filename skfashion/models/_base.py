@@ -15,6 +15,7 @@ import json
 import logging
 import math
 import os
+import random
 import re
 import warnings
 from numbers import Integral, Real
@@ -317,6 +318,12 @@ class _BaseImageClassifier(KerasClassifier):
         self.warm_start = continuing  # what SciKeras reads to keep the network
         try:
             BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
+        except BaseException:
+            # A failed fit (a diverged loss, Ctrl-C) must not leave a
+            # half-trained network that looks fitted: the estimator goes back
+            # to unfitted, as before its first fit.
+            self._forget_fitted_state()
+            raise
         finally:
             self.warm_start = warm_start
             del self._val_indices
@@ -408,6 +415,11 @@ class _BaseImageClassifier(KerasClassifier):
         self._random_state = (
             self.random_state if isinstance(self.random_state, Integral) else None
         )
+
+    def _forget_fitted_state(self):
+        """Remove every fitted attribute (the estimator is unfitted after)."""
+        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, key)
 
     def __getstate__(self):
         state = {
@@ -625,8 +637,19 @@ class _BaseImageClassifier(KerasClassifier):
         # Drop the graph and names left by earlier fits: a CV search builds
         # dozens of models in one process and would otherwise keep growing.
         keras.backend.clear_session()
-        if self._random_state is not None:
-            keras.utils.set_random_seed(int(self._random_state))
+        # Keras seeds Python's and NumPy's global generators too (unseeded
+        # user layers draw from them while the network is built); the
+        # caller's streams are put back once the network exists.
+        py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+        try:
+            if self._random_state is not None:
+                keras.utils.set_random_seed(int(self._random_state))
+            return self._build_and_compile(meta, model_params)
+        finally:
+            random.setstate(py_state)
+            np.random.set_state(np_state)  # noqa: NPY002
+
+    def _build_and_compile(self, meta, model_params):
         n_features = meta["n_features_in_"]
         inputs = keras.Input(shape=(n_features,), name="pixels")
         x = inputs

@@ -8,6 +8,7 @@ the estimator's class, parameters and fitted attributes.
 
 import io
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -201,7 +202,11 @@ def load_model(path):
             f"{path} is a folder, not a model file; give the path of a *.skf "
             "file written by skfashion.models.save_model or `skfashion train`."
         ) from None
-    except Exception as exc:  # BadZipFile, OSError, ValueError, ...
+    except OSError as exc:
+        raise ModelFileError(
+            f"{path}: cannot read the model file ({exc.strerror or exc})."
+        ) from None
+    except Exception as exc:  # BadZipFile, ValueError, ...
         raise _not_a_model(path, exc) from None
     with zf, tempfile.TemporaryDirectory() as scratch:
         json_info = _member_info(zf, "estimator.json", _MAX_JSON_BYTES, path)
@@ -242,11 +247,12 @@ def load_model(path):
 #: MiB is far above any genuine file, yet small enough to parse safely.
 _MAX_JSON_BYTES = 10 * 2**20
 #: Largest ``model.keras`` accepted (uncompressed). skfashion's networks for
-#: 28x28 images are a few MB (the largest preset MLP, 1024-512 units, has
-#: 1.3 million weights, about 5 MB); 2 GiB, some 500 million float32
-#: weights, leaves room for any network a user might train on small images,
-#: while refusing decompression bombs and corrupt size fields (up to 16 EiB
-#: in ZIP64) before anything is inflated.
+#: 28x28 images take tens of MB at most (the largest preset MLP, 1024-512
+#: units, has 1.3 million weights: 5 MB, three times that with the optimizer
+#: state); 2 GiB, some 500 million float32 values, leaves room for any
+#: network a user might train on small images, while refusing decompression
+#: bombs and corrupt size fields (up to 16 EiB in ZIP64) before anything is
+#: inflated. The member is copied to disk in 1 MiB chunks, never held whole.
 _MAX_KERAS_BYTES = 2 * 2**30
 _COPY_CHUNK = 1 << 20
 _NEVER_STORED = ("callbacks", "model")
@@ -420,20 +426,33 @@ def _check_fitted(fitted, path):
     shape = fitted["image_shape"]
     if shape is not None and not (
         isinstance(shape, list)
-        and len(shape) == 2
+        and len(shape) in (2, 3)
         and all(_is_int(v) and v > 0 for v in shape)
     ):
         raise _field_error(
             path,
             "fitted.image_shape",
-            f"must be null or a list of 2 positive integers, got {_short(shape)}",
+            "must be null or a list of 2 or 3 positive integers (height, width "
+            f"and channels), got {_short(shape)}",
         )
-    if shape is not None and shape[0] * shape[1] != fitted["n_features_in"]:
+    if shape is not None and math.prod(shape) != fitted["n_features_in"]:
         raise _field_error(
             path,
             "fitted.image_shape",
-            f"is {shape}, which does not have fitted.n_features_in = "
-            f"{fitted['n_features_in']} pixels",
+            f"is {shape}, which does not make fitted.n_features_in = "
+            f"{fitted['n_features_in']} values",
+        )
+    names = fitted.get("feature_names_in")
+    if names is not None and not (
+        isinstance(names, list)
+        and len(names) == fitted["n_features_in"]
+        and all(isinstance(v, str) for v in names)
+    ):
+        raise _field_error(
+            path,
+            "fitted.feature_names_in",
+            "must be absent, null or a list of fitted.n_features_in = "
+            f"{fitted['n_features_in']} strings, got {_short(names)}",
         )
     if fitted["pixel_range"] not in _PIXEL_RANGES:
         raise _field_error(
