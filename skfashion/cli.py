@@ -10,6 +10,7 @@ only the files listed there and never anything else in the folder.
 
 import argparse
 import ast
+import copy
 import csv
 import json
 import os
@@ -534,10 +535,25 @@ def cmd_tune(args):
     return 0
 
 
-def _preset_names():
+def _preset_help():
+    """Help of --preset, built only when help is shown (it imports Keras)."""
     from .model_selection import list_presets
 
-    return list(list_presets())
+    return f"search preset, one of {', '.join(list_presets())} (default cnn)"
+
+
+def _examples(*lines):
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Accepts help texts given as functions, evaluated when help is shown."""
+
+    def _format_action(self, action):
+        if callable(action.help):
+            action = copy.copy(action)
+            action.help = action.help()
+        return super()._format_action(action)
 
 
 def _describe_protocol(search, cv, X, y, epochs):
@@ -694,7 +710,16 @@ def build_parser():
     common.add_argument("--data-home", metavar="DIR", help="folder with the IDX files")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("fetch", parents=[common], help="find or download the dataset")
+    p = sub.add_parser(
+        "fetch",
+        parents=[common],
+        formatter_class=_HelpFormatter,
+        help="find or download the dataset",
+        epilog=_examples(
+            "skfashion fetch",
+            "skfashion fetch --data-home ~/data/fashion-mnist",
+        ),
+    )
     p.set_defaults(func=cmd_fetch)
 
     data = argparse.ArgumentParser(add_help=False)
@@ -712,9 +737,20 @@ def build_parser():
     p = sub.add_parser(
         "train",
         parents=[common, data],
+        formatter_class=_HelpFormatter,
         help="train on the training split, report on the test split",
+        epilog=_examples(
+            "skfashion train --out runs/cnn",
+            "skfashion train --model mlp --param dropout=0.4 --out runs/mlp",
+            "skfashion train --sample --epochs 2 --out runs/try",
+        ),
     )
-    p.add_argument("--model", choices=sorted(MODELS), default="cnn")
+    p.add_argument(
+        "--model",
+        choices=sorted(MODELS),
+        default="cnn",
+        help="network: %(choices)s (default %(default)s)",
+    )
     p.add_argument(
         "--param",
         action="append",
@@ -724,19 +760,29 @@ def build_parser():
     p.add_argument(
         "--subset", type=_positive_int, metavar="N", help="train on N images"
     )
-    p.add_argument("--epochs", type=_positive_int, metavar="E")
+    p.add_argument(
+        "--epochs",
+        type=_positive_int,
+        metavar="E",
+        help="epochs (default: the estimator's)",
+    )
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
         "tune",
+        formatter_class=_HelpFormatter,
+        epilog=_examples(
+            "skfashion tune --out runs/main          # the main job",
+            "skfashion tune --preset s1-cnn --out runs/s1",
+            "skfashion tune --sample --out runs/try  # a minute, bundled sample",
+        ),
         parents=[common, data],
         help="search a preset with K-fold CV, refit, report",
     )
     p.add_argument(
         "--preset",
         default="cnn",
-        choices=_preset_names(),
-        help="search preset: %(choices)s (default %(default)s)",
+        help=_preset_help,
     )
     p.add_argument(
         "--method",
@@ -757,7 +803,13 @@ def build_parser():
         metavar="K",
         help="K-fold CV instead of the preset's protocol (folds or holdout)",
     )
-    p.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="J")
+    p.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default=None,
+        metavar="J",
+        help="fits in parallel worker processes (-1: one per core)",
+    )
     p.add_argument(
         "--subset",
         type=_positive_int,
@@ -776,16 +828,35 @@ def build_parser():
     p.set_defaults(func=cmd_tune)
 
     p = sub.add_parser(
-        "evaluate", parents=[common], help="report a saved model on data"
+        "evaluate",
+        parents=[common],
+        formatter_class=_HelpFormatter,
+        help="report a saved model on data",
+        epilog=_examples(
+            "skfashion evaluate runs/main/model.skf",
+            "skfashion evaluate runs/main/model.skf --data my_images.npz",
+            "skfashion evaluate runs/main/model.skf --out runs/main-eval",
+        ),
     )
-    p.add_argument("model", metavar="MODEL")
+    p.add_argument("model", metavar="MODEL", help="model file (.skf)")
     p.add_argument("--data", default="test", help="test, sample or a .npz with X and y")
-    p.add_argument("--out", metavar="DIR")
-    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--out", metavar="DIR", help="write a report folder there")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace results in a non-empty --out"
+    )
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("predict", parents=[common], help="classify image files")
-    p.add_argument("model", metavar="MODEL")
+    p = sub.add_parser(
+        "predict",
+        parents=[common],
+        formatter_class=_HelpFormatter,
+        help="classify image files",
+        epilog=_examples(
+            "skfashion predict runs/main/model.skf shoe.png shirt.jpg",
+            "skfashion predict runs/main/model.skf images.npy --json",
+        ),
+    )
+    p.add_argument("model", metavar="MODEL", help="model file (.skf)")
     p.add_argument("images", metavar="IMAGE", nargs="+", help="PNG/JPEG or .npy files")
     p.add_argument(
         "--invert",

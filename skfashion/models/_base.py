@@ -53,6 +53,7 @@ from ._layers import (
     cosine_schedule,
     make_optimizer,
 )
+from ._persistence import _check_saveable_labels as check_saveable_labels
 from ._persistence import load_model, save_model
 from ._registry import register
 
@@ -292,6 +293,10 @@ class _BaseImageClassifier(KerasClassifier):
             sample_weight = cw if sample_weight is None else sample_weight * cw
         entry = None
         if not continuing:
+            if self.cache_dir is not None:
+                # The fit will be stored: refuse unstorable labels now, not
+                # after the training.
+                check_saveable_labels(np.unique(y))
             entry = self._cache_entry(X, y, sample_weight, kwargs)
             if entry is not None:
                 if self._load_cached(entry):
