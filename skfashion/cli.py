@@ -311,21 +311,16 @@ def _write_atomic(path, write):
     temporary file is named ``.<name>.XXXXXXXX.tmp``: one left behind by a
     killed process is removed by the next run on the folder.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            if isinstance(write, str):
-                f.write(write)
-            else:
-                write(f)
-        from .utils import _chmod_like_new_file
+    from .utils import atomic_write_path
 
-        # mkstemp made it private (0o600); results follow the umask.
-        _chmod_like_new_file(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with (
+        atomic_write_path(path) as tmp,
+        open(tmp, "w", newline="", encoding="utf-8") as f,
+    ):
+        if isinstance(write, str):
+            f.write(write)
+        else:
+            write(f)
 
 
 def _write_csv_atomic(path, rows, fieldnames):

@@ -1,13 +1,15 @@
 """Small helpers shared across skfashion's subpackages."""
 
+import contextlib
 import math
 import os
+import tempfile
 from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["to_jsonable"]
+__all__ = ["atomic_write_path", "to_jsonable"]
 
 
 def to_jsonable(value):
@@ -79,3 +81,47 @@ def _chmod_like_new_file(path):
     for any other file the user creates.
     """
     os.chmod(path, 0o666 & ~_umask())
+
+
+@contextlib.contextmanager
+def atomic_write_path(path):
+    """Write a file through a temporary name, moved into place when complete.
+
+    The one implementation of skfashion's atomic file writes: the context
+    yields a temporary path in the destination's folder (named
+    ``.<name>.XXXXXXXX.tmp``, so that one left by a killed process can be
+    recognised and removed); when the block ends without an error the file
+    gets the permissions the umask gives any new file and replaces ``path``
+    in one step. On any error, Ctrl-C included, the temporary file is
+    removed and ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination file; its folder must exist.
+
+    Yields
+    ------
+    tmp : pathlib.Path
+        Where to write the content.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skfashion.utils import atomic_write_path
+    >>> target = os.path.join(tempfile.mkdtemp(), "notes.txt")
+    >>> with atomic_write_path(target) as tmp:
+    ...     _ = tmp.write_text("complete")
+    >>> open(target).read()
+    'complete'
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        _chmod_like_new_file(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

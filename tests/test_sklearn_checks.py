@@ -2,7 +2,25 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skfashion.models import KerasCNNClassifier, KerasMLPClassifier
+from skfashion.models import (
+    KerasCNNClassifier,
+    KerasImageClassifier,
+    KerasMLPClassifier,
+)
+
+
+def linear_net(input_shape, n_classes):
+    """The smallest user network: flatten, then one logit per class."""
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input(input_shape),
+            keras.layers.Flatten(),
+            keras.layers.Dense(n_classes),
+        ]
+    )
+
 
 # Tiny networks keep the ~60 checks per estimator fast. The check data are
 # tabular blobs with negative values and arbitrary feature counts, so the pixel
@@ -14,6 +32,7 @@ TINY = dict(
 ESTIMATORS = [
     KerasCNNClassifier(conv_filters=(4,), dense_units=8, image_shape=(1, -1), **TINY),
     KerasMLPClassifier(hidden_layer_sizes=(16,), **TINY),
+    KerasImageClassifier(linear_net, image_shape=(1, -1), **TINY),
 ]
 
 # The same for both estimators: each comes from SciKeras' KerasClassifier,

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import __version__
 from ..exceptions import ModelFileError
-from ..utils import _chmod_like_new_file
+from ..utils import atomic_write_path
 from ._registry import estimator_class, registered_names
 
 FORMAT = "skfashion-model"
@@ -146,22 +146,12 @@ def save_model(estimator, path):
     }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            keras_path = Path(scratch) / "model.keras"
-            estimator.model_.save(keras_path)
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr("estimator.json", json.dumps(meta, indent=2))
-                zf.write(keras_path, "model.keras")
-        # mkstemp made the file private (0o600); a model file gets the
-        # permissions of any other new file.
-        _chmod_like_new_file(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write_path(path) as tmp, tempfile.TemporaryDirectory() as scratch:
+        keras_path = Path(scratch) / "model.keras"
+        estimator.model_.save(keras_path)
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("estimator.json", json.dumps(meta, indent=2))
+            zf.write(keras_path, "model.keras")
     return path
 
 

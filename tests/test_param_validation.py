@@ -1,0 +1,36 @@
+"""Every estimator's constraints match its signature, and its docstring."""
+
+import inspect
+
+import pytest
+
+from skfashion.model_selection import HalvingEpochsSearchCV
+from skfashion.models import (
+    KerasCNNClassifier,
+    KerasImageClassifier,
+    KerasMLPClassifier,
+)
+from skfashion.models._registry import registered_names
+
+ESTIMATORS = [KerasCNNClassifier, KerasMLPClassifier, KerasImageClassifier]
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS + [HalvingEpochsSearchCV])
+def test_constraints_match_signature(cls):
+    params = {
+        name
+        for name, p in inspect.signature(cls.__init__).parameters.items()
+        if name != "self" and p.kind is not p.VAR_KEYWORD
+    }
+    assert set(cls._parameter_constraints) == params
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_every_parameter_is_documented(cls):
+    doc = cls.__doc__ or ""
+    for name in cls._parameter_constraints:
+        assert f"    {name} : " in doc, f"{cls.__name__} does not document {name}"
+
+
+def test_registry_holds_every_public_estimator():
+    assert registered_names() == sorted(cls.__name__ for cls in ESTIMATORS)
