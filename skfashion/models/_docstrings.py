@@ -14,9 +14,9 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
         Decoupled weight decay applied by the optimizer (AdamW style).
     l2 : float, default=0.0
         L2 penalty on the kernels of the convolutional and dense layers.
-    label_smoothing : float, default=0.0
+    label_smoothing : float, default={label_smoothing}
         Mass of the target moved from the true class to all classes
-        (Szegedy et al., 2016); softens over-confident networks.
+        (Szegedy et al., 2016); softens over-confident networks.{label_smoothing_reason}
     ema_momentum : float or None, default=None
         Keep an exponential moving average of the weights with this momentum
         (the optimizer's ``use_ema``) and predict with it; None trains and
@@ -105,6 +105,8 @@ classes_ : ndarray of shape (n_classes,)
 
 def fill_doc(**defaults):
     """Insert the shared fragments into a class docstring."""
+
+    defaults = {"label_smoothing": 0.0, "label_smoothing_reason": "", **defaults}
 
     def decorate(cls):
         doc = cls.__doc__

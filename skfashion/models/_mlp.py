@@ -10,7 +10,15 @@ from ._docstrings import fill_doc
 from ._layers import batch_norm
 
 
-@fill_doc(batch_size=256, epochs=30)
+@fill_doc(
+    batch_size=256,
+    epochs=30,
+    label_smoothing=0.1,
+    label_smoothing_reason=(
+        "\n        0.1 by default: +0.002 validation accuracy at no cost"
+        "\n        (benchmarks/README.md, choosing the defaults)."
+    ),
+)
 class KerasMLPClassifier(_BaseImageClassifier):
     """Multilayer perceptron classifier on flat pixels, trained with Keras.
 
@@ -75,7 +83,7 @@ class KerasMLPClassifier(_BaseImageClassifier):
         momentum=0.9,
         weight_decay=1e-4,
         l2=0.0,
-        label_smoothing=0.0,
+        label_smoothing=0.1,
         ema_momentum=None,
         lr_schedule="cosine",
         warmup=0.1,
