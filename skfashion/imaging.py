@@ -15,9 +15,60 @@ from .exceptions import DataFileError, SkfashionError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 
+#: Largest image read, in pixels (25 megapixels, 5000 x 5000): far below
+#: Pillow's own decompression-bomb limit (about 89 megapixels, then a
+#: warning, an error only above twice that), since a classifier of small
+#: images has no use for larger ones and each one costs memory to decode.
+MAX_IMAGE_PIXELS = 25_000_000
+
 
 class ImageFileError(SkfashionError, ValueError):
     """An image file cannot be read or has an unusable shape."""
+
+
+def read_image(path, *, color_mode="grayscale"):
+    """Decode one image file into a uint8 array, refusing oversized ones.
+
+    The size in the file's header is checked against
+    :data:`MAX_IMAGE_PIXELS` before any pixel is decoded.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A PNG, JPEG, BMP, GIF, TIFF or WebP file.
+    color_mode : {"grayscale", "rgb"}, default="grayscale"
+        ``"grayscale"`` gives ``(height, width)``, ``"rgb"`` ``(height,
+        width, 3)``.
+
+    Returns
+    -------
+    pixels : ndarray of uint8
+
+    Raises
+    ------
+    ImageFileError
+        If the file is missing, not a readable image, or too large.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    if color_mode not in ("grayscale", "rgb"):
+        raise ValueError(
+            f"color_mode must be 'grayscale' or 'rgb', got {color_mode!r}."
+        )
+    path = Path(path)
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ImageFileError(
+                    f"{path}: {width}x{height} pixels is more than skfashion "
+                    f"reads ({MAX_IMAGE_PIXELS:,} pixels); resize it first."
+                )
+            return np.asarray(img.convert("L" if color_mode == "grayscale" else "RGB"))
+    except FileNotFoundError:
+        raise ImageFileError(f"{path}: no such file") from None
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as exc:
+        raise ImageFileError(f"{path}: not a readable image ({exc})") from None
 
 
 def _border_mean(a):
@@ -91,13 +142,9 @@ def load_image(path, *, shape=(28, 28), invert="auto"):
         raise ImageFileError(
             f"{path}: unsupported file type {path.suffix!r}; give PNG/JPEG or .npy"
         )
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    try:
-        with Image.open(path) as img:
-            gray = np.asarray(img.convert("L"), dtype=np.float32)
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ImageFileError(f"{path}: not a readable image ({exc})") from None
+    gray = read_image(path).astype(np.float32)
     if _should_invert(gray, invert):
         gray = 255.0 - gray
     # Pad to the target aspect ratio with the (now dark) background.
