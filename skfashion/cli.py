@@ -263,7 +263,15 @@ def _load_data(args, *, subset=None):
     from .datasets import fetch_fashion_mnist, load_fashion_mnist_sample
     from .models._persistence import _check_saveable_labels
 
-    if args.sample:
+    if getattr(args, "data", None) is not None:
+        if args.sample:
+            raise UserError("give --sample or --data, not both")
+        X_all, y_all, info = _read_user_data(args.data)
+        X, X_test, y, y_test = train_test_split(
+            X_all, y_all, test_size=0.2, stratify=y_all, random_state=0
+        )
+        info["test split"] = "a stratified 20% of --data, never trained on"
+    elif args.sample:
         bunch = load_fashion_mnist_sample()
         X, X_test, y, y_test = train_test_split(
             bunch.data,
@@ -598,13 +606,26 @@ def _load_eval_data(spec, args):
     if spec == "sample":
         X, y = load_fashion_mnist_sample(return_X_y=True)
         return X, y, {"source": "bundled sample"}
+    return _read_user_data(spec)
+
+
+def _read_user_data(spec):
+    """``(X, y, info)`` from a folder of class folders or a .npz file."""
+    from .datasets import load_image_folder
     from .datasets._npy import load_npz
     from .exceptions import DataFileError
 
     path = Path(spec)
+    if path.is_dir():
+        bunch = load_image_folder(path)
+        # Labels are the class names, so that reports and predictions name
+        # the classes as the folders do.
+        y = bunch.target_names[bunch.target]
+        return bunch.images, y, {"source": f"{path} (one folder per class)"}
     if not path.exists():
         raise UserError(
-            f"--data {spec}: no such file (use test, sample or a .npz path)"
+            f"--data {spec}: no such file or folder (use test, sample, a .npz "
+            "path or a folder with one subfolder per class)"
         )
     try:
         # Not np.load: it allocates whatever size an array header declares.
@@ -723,6 +744,13 @@ def build_parser():
         action="store_true",
         help="use the bundled 1,000-image sample (no dataset needed)",
     )
+    data.add_argument(
+        "--data",
+        metavar="DIR|FILE.npz",
+        help="your own data instead of Fashion-MNIST: a folder with one "
+        "subfolder of images per class, or a .npz with arrays X and y; a "
+        "stratified 20%% is held out as the test split",
+    )
     data.add_argument("--out", required=True, metavar="DIR", help="run folder")
     data.add_argument(
         "--overwrite", action="store_true", help="replace results in a non-empty --out"
@@ -834,7 +862,11 @@ def build_parser():
         ),
     )
     p.add_argument("model", metavar="MODEL", help="model file (.skf)")
-    p.add_argument("--data", default="test", help="test, sample or a .npz with X and y")
+    p.add_argument(
+        "--data",
+        default="test",
+        help="test, sample, a .npz with X and y, or a folder of class folders",
+    )
     p.add_argument("--out", metavar="DIR", help="write a report folder there")
     p.add_argument(
         "--overwrite", action="store_true", help="replace results in a non-empty --out"

@@ -68,3 +68,24 @@ def test_oversized_image_refused_before_decoding(tmp_path, monkeypatch):
     with pytest.raises(DataFileError, match="20x20 pixels is more than"):
         load_image_folder(tmp_path)
     assert MAX_IMAGE_PIXELS < 89_000_000  # well below Pillow's own limit
+
+
+def test_cli_trains_and_evaluates_a_folder(tmp_path):
+    from skfashion.cli import main
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "data"
+    for c, name in enumerate(["bag", "boot", "shirt"]):
+        (data / name).mkdir(parents=True)
+        for i in range(10):
+            pixels = rng.integers(0, 60, (12, 12), dtype=np.uint8) + 60 * c
+            Image.fromarray(pixels.astype(np.uint8)).save(data / name / f"{i}.png")
+    out = tmp_path / "run"
+    args = ["--data", str(data), "--out", str(out), "--quiet"]
+    assert main(["train", "--model", "mlp", "--epochs", "2", *args]) == 0
+    from skfashion.models import load_model
+
+    model = load_model(out / "model.skf")
+    assert model.classes_.tolist() == ["bag", "boot", "shirt"]
+    assert model.image_shape_ == (12, 12)
+    assert main(["evaluate", str(out / "model.skf"), "--data", str(data)]) == 0
