@@ -48,6 +48,11 @@ EXPECTED_FAILURES = {
         "putting it first in a subclass is an MRO error. __sklearn_tags__ sets "
         "estimator_type='classifier' instead, so is_classifier() is True."
     ),
+    "check_do_not_raise_errors_in_init_or_set_params": (
+        "The check passes a parameter named after **kwargs. skfashion refuses "
+        "unknown keyword arguments when the estimator is created (as skorch "
+        "does), so that a misspelt parameter fails at once, not at fit."
+    ),
     "check_sample_weight_equivalence_on_dense_data": (
         "Mini-batch SGD: weighting a sample by 2 is not the same optimisation "
         "path as repeating it, since batches and their sizes differ."

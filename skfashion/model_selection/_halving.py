@@ -164,10 +164,10 @@ class HalvingEpochsSearchCV(BaseSearchCV):
     >>> from skfashion.model_selection import HalvingEpochsSearchCV
     >>> X, y = load_fashion_mnist_sample(return_X_y=True)
     >>> search = HalvingEpochsSearchCV(
-    ...     KerasMLPClassifier(hidden_layer_sizes=(16,), epochs=4),
+    ...     KerasMLPClassifier(hidden_layer_sizes=(8,), epochs=4, batch_size=64),
     ...     {"learning_rate": [1e-3, 3e-3, 1e-2]},
     ...     n_candidates=3, cv=2, random_state=0,
-    ... ).fit(X[:400], y[:400])
+    ... ).fit(X[:200], y[:200])
     >>> search.n_resources_, search.n_candidates_
     ([1, 4], [3, 1])
     """

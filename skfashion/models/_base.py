@@ -407,8 +407,8 @@ class _BaseImageClassifier(KerasClassifier):
         self.n_features_in_ = n_features
         self.y_dtype_ = classes.dtype
         self.y_ndim_ = 1
+        self.classes_ = None  # SciKeras' target type and encoder read it
         self.target_type_ = self._type_of_target(classes)
-        self.classes_ = None  # SciKeras' target_encoder reads it
         self.target_encoder_ = self.target_encoder.fit(classes)
         vars(self).update(self.target_encoder_.get_metadata())
         self.feature_encoder_ = self.feature_encoder.fit(
