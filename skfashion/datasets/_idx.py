@@ -78,7 +78,7 @@ def _read_bounded(stream, name, max_size):
     limit = size if max_size is None else min(size, max_size)
     if len(header) > limit:
         limit = len(header)
-    body = stream.read(limit - len(header) + 1)
+    body = _read_at_most(stream, limit - len(header) + 1)
     if len(header) + len(body) > limit:
         if limit == size:
             what = f"the {size} bytes its header declares (shape {shape})"
@@ -94,6 +94,27 @@ def _read_bounded(stream, name, max_size):
             "fresh copy."
         )
     return header + body
+
+
+_CHUNK_BYTES = 1 << 20
+
+
+def _read_at_most(stream, n_bytes):
+    """Read up to ``n_bytes`` from ``stream`` in 1 MiB chunks.
+
+    A corrupt header can declare a size far beyond memory (or beyond what
+    ``read`` accepts); reading in chunks allocates only what the stream
+    actually yields.
+    """
+    chunks = []
+    remaining = n_bytes
+    while remaining > 0:
+        chunk = stream.read(min(remaining, _CHUNK_BYTES))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def _read_decompressed(path, max_size=None):
