@@ -34,3 +34,19 @@ def test_every_parameter_is_documented(cls):
 
 def test_registry_holds_every_public_estimator():
     assert registered_names() == sorted(cls.__name__ for cls in ESTIMATORS)
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "plateau"])
+def test_learning_rate_callback_conflicts_with_schedule(sample, schedule):
+    import keras
+
+    X, y = sample
+    callback = keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr)
+    clf = KerasMLPClassifier(
+        hidden_layer_sizes=(4,), epochs=1, lr_schedule=schedule, callbacks=[callback]
+    )
+    with pytest.raises(ValueError, match="lr_schedule='constant'"):
+        clf.fit(X[:50], y[:50])
+    assert not hasattr(clf, "model_")
+    clf.set_params(lr_schedule="constant").fit(X[:50], y[:50])
+    assert clf.n_iter_ == 1

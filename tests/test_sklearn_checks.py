@@ -1,5 +1,7 @@
 """scikit-learn's estimator checks over every public estimator."""
 
+import pytest
+import tensorflow as tf
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skfashion.models import (
@@ -9,17 +11,26 @@ from skfashion.models import (
 )
 
 
-def linear_net(input_shape, n_classes):
-    """The smallest user network: flatten, then one logit per class."""
-    import keras
+class LinearNet:
+    """The smallest user network: flatten, then one logit per class.
 
-    return keras.Sequential(
-        [
-            keras.Input(input_shape),
-            keras.layers.Flatten(),
-            keras.layers.Dense(n_classes),
-        ]
-    )
+    A callable object rather than a function so that its repr, and with it
+    the test ids, is the same in every process (pytest-xdist compares them).
+    """
+
+    def __call__(self, input_shape, n_classes):
+        import keras
+
+        return keras.Sequential(
+            [
+                keras.Input(input_shape),
+                keras.layers.Flatten(),
+                keras.layers.Dense(n_classes),
+            ]
+        )
+
+    def __repr__(self):
+        return "LinearNet()"
 
 
 # Tiny networks keep the ~60 checks per estimator fast. The check data are
@@ -32,7 +43,7 @@ TINY = dict(
 ESTIMATORS = [
     KerasCNNClassifier(conv_filters=(4,), dense_units=8, image_shape=(1, -1), **TINY),
     KerasMLPClassifier(hidden_layer_sizes=(16,), **TINY),
-    KerasImageClassifier(linear_net, image_shape=(1, -1), **TINY),
+    KerasImageClassifier(LinearNet(), image_shape=(1, -1), **TINY),
 ]
 
 # The same for both estimators: each comes from SciKeras' KerasClassifier,
@@ -60,6 +71,23 @@ EXPECTED_FAILURES = {
 }
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _eager_training():
+    """Run the checks' many tiny fits eagerly.
+
+    The checks test the scikit-learn API, not TensorFlow's graph mode (the
+    other test modules do); tracing the train step costs more than training
+    a few dozen samples, so eager execution halves the time of each fit.
+    """
+    previous = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(True)
+    try:
+        yield
+    finally:
+        tf.config.run_functions_eagerly(previous)
+
+
+@pytest.mark.filterwarnings("ignore:Even though the:UserWarning")
 @parametrize_with_checks(
     ESTIMATORS, expected_failed_checks=lambda est: EXPECTED_FAILURES
 )

@@ -272,6 +272,7 @@ class _BaseImageClassifier(KerasClassifier):
         self._check_routed_names()
         self._check_architecture()
         self._check_class_weight()
+        self._check_callbacks()
         continuing = bool(self.warm_start) and hasattr(self, "model_")
         X = self._prepare_X(X, reset=not continuing)
         y = self._prepare_y(y, X.shape[0])
@@ -603,6 +604,26 @@ class _BaseImageClassifier(KerasClassifier):
         finally:
             self._fit_callbacks = user_callbacks
         self.n_iter_ = len(self.history_["loss"])
+
+    def _check_callbacks(self):
+        """Refuse user callbacks that cannot work with ``lr_schedule``.
+
+        Under ``lr_schedule="cosine"`` the learning rate is a schedule that
+        Keras cannot overwrite, so a callback that sets it would fail after
+        the first epoch; under ``"plateau"`` two callbacks would fight over it.
+        """
+        setters = (
+            keras.callbacks.LearningRateScheduler,
+            keras.callbacks.ReduceLROnPlateau,
+        )
+        for callback in self.callbacks or []:
+            if isinstance(callback, setters) and self.lr_schedule != "constant":
+                raise ValueError(
+                    f"callbacks contains {type(callback).__name__}, which sets "
+                    f"the learning rate, but lr_schedule={self.lr_schedule!r} "
+                    "sets it too. Pass lr_schedule='constant' to let the "
+                    "callback control the learning rate."
+                )
 
     def _training_callbacks(self, has_validation):
         monitor = "val_loss" if has_validation else "loss"
