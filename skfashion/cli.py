@@ -216,6 +216,26 @@ def _remove_listed(out, *, keep_cache):
         _write_manifest(out, kept)
 
 
+def _remove_cache(out):
+    """Remove the fit-cache entries skfashion listed in ``out``'s manifest.
+
+    The ``cache`` folder goes too when nothing else is left in it; a file
+    skfashion did not write keeps it.
+    """
+    kept = []
+    for rel in _read_manifest(out):
+        path = _safe_relative(out, rel)
+        if rel.startswith("cache/") and (path.is_symlink() or path.is_file()):
+            path.unlink(missing_ok=True)
+        else:
+            kept.append(rel)
+    _write_manifest(out, kept)
+    try:
+        (out / "cache").rmdir()
+    except OSError:
+        pass  # missing, or holds files that are not skfashion's
+
+
 def _prepare_out(out, *, overwrite, resume=False):
     """Check and create the run folder ``out``, before any work is done.
 
@@ -535,6 +555,9 @@ def cmd_tune(args):
     _finish(
         args, best, X_test, y_test, out, data_info=info, timings=timings, search=search
     )
+    if not args.keep_cache:
+        # The search is complete: its fit cache is needed only to resume.
+        _remove_cache(out)
     return 0
 
 
@@ -847,6 +870,12 @@ def build_parser():
     )
     p.add_argument(
         "--resume", action="store_true", help="continue an interrupted search in --out"
+    )
+    p.add_argument(
+        "--keep-cache",
+        action="store_true",
+        help="keep the search's fit cache (--out/cache) after a successful run; "
+        "by default it is removed then (an interrupted run always keeps it)",
     )
     p.set_defaults(func=cmd_tune)
 

@@ -72,6 +72,7 @@ def test_tune_sample_end_to_end(tmp_path):
         "2",
         "--out",
         str(out),
+        "--keep-cache",
     )
     assert res.returncode == 0, res.stderr
     assert "fits" in res.stderr + res.stdout  # progress lines (not a terminal)
@@ -82,6 +83,7 @@ def test_tune_sample_end_to_end(tmp_path):
         or "search" in (out / "report.html").read_text()
     )
     n_cached = len(list((out / "cache").glob("*.skf")))
+    stored = {p.name: p.stat().st_mtime_ns for p in (out / "cache").glob("*.skf")}
     # Running again needs --resume (or --overwrite) and trains nothing new.
     again = run(
         "tune",
@@ -108,10 +110,14 @@ def test_tune_sample_end_to_end(tmp_path):
         "--out",
         str(out),
         "--resume",
+        "--keep-cache",
         "-q",
     )
     assert resumed.returncode == 0, resumed.stderr
-    assert len(list((out / "cache").glob("*.skf"))) == n_cached
+    assert n_cached > 0
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "cache").glob("*.skf")} == (
+        stored
+    ), "the resumed search retrained stored fits"
 
 
 def test_evaluate_saved_model(trained, tmp_path):

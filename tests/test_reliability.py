@@ -566,6 +566,33 @@ def test_prepare_out_removes_listed_files_only(tmp_path):
     assert _manifest(out) == set()
 
 
+def test_finished_search_removes_only_its_own_cache(tmp_path):
+    out = tmp_path / "run"
+    entries = ["cache/" + "ab" * 20 + ".skf", "cache/" + "cd" * 20 + "-e3.skf"]
+    for rel in (*entries, "model.skf"):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(rel)
+    cli._write_manifest(out, [*entries, "model.skf"])
+    cli._remove_cache(out)
+    assert not (out / "cache").exists() and (out / "model.skf").exists()
+    assert _manifest(out) == {"model.skf"}
+
+    # A file skfashion did not write keeps the folder, and itself.
+    (out / entries[0]).parent.mkdir()
+    (out / entries[0]).write_text("entry")
+    (out / "cache/mine.txt").write_text("mine")
+    cli._record_outputs(out, [entries[0]])
+    cli._remove_cache(out)
+    assert sorted(p.name for p in (out / "cache").iterdir()) == ["mine.txt"]
+
+
+def test_tune_help_offers_keep_cache(run_cli, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli("tune", "--help")
+    assert exit_info.value.code == 0
+    assert "--keep-cache" in capsys.readouterr().out
+
+
 def test_stale_temp_files_do_not_block_and_are_removed(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
