@@ -6,8 +6,9 @@ An MLP after StandardScaler in a Pipeline
 :class:`~skfashion.models.KerasMLPClassifier` takes flat features, so it can
 follow any scikit-learn transformer. After
 :class:`~sklearn.preprocessing.StandardScaler` the features are no longer
-0-255 pixels, so the pixel checks are switched off with
-``pixel_range=None``. The whole pipeline is cross-validated like any
+0-255 pixels: they have negative values, so the estimator's default
+``pixel_range="auto"`` uses them as given, without scaling or pixel checks.
+The whole pipeline is cross-validated like any
 scikit-learn model.
 """
 
@@ -25,9 +26,9 @@ X, y = load_fashion_mnist_sample(return_X_y=True)
 # %%
 # Build the pipeline
 # ------------------
-# ``pixel_range=None`` tells the estimator to use the standardised features
-# exactly as given. With the default ``"auto"`` it would refuse them:
-# standardised values are negative, which pixels never are.
+# Standardised values are negative, which pixels never are, so the default
+# ``pixel_range="auto"`` takes them as features and uses them as given
+# (``pixel_range_`` is then None).
 
 pipe = make_pipeline(
     StandardScaler(),
@@ -36,7 +37,6 @@ pipe = make_pipeline(
         dropout=0.2,
         epochs=10,
         batch_size=32,
-        pixel_range=None,
         random_state=0,
     ),
 )

@@ -196,9 +196,8 @@ def test_bad_parameters(params, match, sample):
 
 def test_in_pipeline_and_cross_validate(sample):
     X, y = sample
-    pipe = make_pipeline(
-        StandardScaler(), KerasMLPClassifier(**TINY_MLP, pixel_range=None)
-    )
+    # The default pixel_range="auto" takes standardised values as features.
+    pipe = make_pipeline(StandardScaler(), KerasMLPClassifier(**TINY_MLP))
     res = cross_validate(
         pipe,
         X,
@@ -208,6 +207,30 @@ def test_in_pipeline_and_cross_validate(sample):
     )
     assert np.all(res["test_roc_auc_ovr"] > 0.8)
     assert np.all(np.isfinite(res["test_neg_log_loss"]))
+
+
+@pytest.mark.parametrize(
+    "transform, expected",
+    [
+        (lambda X: X, "0-255"),
+        (lambda X: X / 255.0, "0-1"),
+        (lambda X: (X - X.mean()) / X.std(), None),
+        (lambda X: X * 4.0, None),
+    ],
+)
+def test_auto_pixel_range_rule(transform, expected):
+    from skfashion.models._input import infer_pixel_range
+
+    X = np.arange(256, dtype=np.float64).reshape(4, 64)
+    assert infer_pixel_range(transform(X), "auto", estimator_name="E") == expected
+
+
+def test_stated_pixel_range_still_refuses_other_values():
+    from skfashion.models._input import infer_pixel_range
+
+    X = np.array([[-1.0, 0.5]])
+    with pytest.raises(ValueError, match=r"pixel_range='0-255'.*from -1 to 0.5"):
+        infer_pixel_range(X, "0-255", estimator_name="E")
 
 
 def test_random_and_grid_search(sample):

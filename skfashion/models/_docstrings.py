@@ -61,13 +61,15 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
         Weights of the classes, multiplied into ``sample_weight``.
     pixel_range : {"auto", "0-255", "0-1"} or None, default="auto"
         Scale of the pixels. ``"auto"`` reads it from the data given to
-        :meth:`fit`: values above 1 mean 0-255 pixels (divided by 255 inside
-        the network), otherwise 0-1 pixels. Values outside [0, 255] are
-        refused. At prediction time pixels on the other scale raise an error
-        (0-255 given to a 0-1 model) or a
+        :meth:`fit`: values in [0, 1] are 0-1 pixels, values in [0, 255]
+        with some above 1 are 0-255 pixels (divided by 255 inside the
+        network), and anything else (negative values or values above 255,
+        as after ``StandardScaler``) is not pixels and is used as given.
+        At prediction time pixels on the other scale raise an error (0-255
+        given to a 0-1 model) or a
         :class:`~skfashion.exceptions.PixelScaleWarning` (0-1 given to a
-        0-255 model). None uses the features as given, with no check: use it
-        after transformers such as ``StandardScaler``.
+        0-255 model). ``"0-255"`` and ``"0-1"`` state the scale and refuse
+        other values; None uses the features as given, with no check.
     image_shape : tuple of int or None, default=None
         ``(height, width)`` of the images behind flat features; one entry may
         be -1. None reads it from 3-D/4-D input or assumes square images.

@@ -120,21 +120,29 @@ def image_hwc(image_shape):
 
 
 def infer_pixel_range(X, pixel_range, *, estimator_name):
-    """Check the pixel values seen in ``fit`` and settle the pixel range."""
+    """Check the pixel values seen in ``fit`` and settle the pixel range.
+
+    ``"auto"`` follows one rule: values in [0, 1] are 0-1 pixels, values in
+    [0, 255] with some above 1 are 0-255 pixels, and anything else (negative
+    values, values above 255: standardised or other transformed features)
+    is not pixels and is used as given, as with ``pixel_range=None``.
+    """
     if pixel_range is None:
         return None
     lo, hi = float(X.min()), float(X.max())
+    if pixel_range == "auto":
+        if lo < 0 or hi > 255.0:
+            return None
+        return "0-255" if hi > 1.0 else "0-1"
     top = 1.0 if pixel_range == "0-1" else 255.0
     if lo < 0 or hi > top:
         allowed = "[0, 1]" if pixel_range == "0-1" else "[0, 255]"
         raise ValueError(
             f"{estimator_name}(pixel_range={pixel_range!r}) expects pixel "
             f"values in {allowed}; X has values from {lo:g} to {hi:g}. If X "
-            "holds already transformed features (for example after "
-            "StandardScaler), set pixel_range=None."
+            "holds transformed features (for example after StandardScaler), "
+            "set pixel_range='auto' or None."
         )
-    if pixel_range == "auto":
-        return "0-255" if hi > 1.0 else "0-1"
     return pixel_range
 
 
