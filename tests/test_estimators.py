@@ -456,3 +456,37 @@ def test_batch_norm_predicts_sensibly_after_few_steps(sample_split):
     ).fit(X, y)
     assert len(np.unique(clf.predict(X_test))) >= 5
     assert clf.score(X_test, y_test) > 0.5
+
+
+def test_uint8_memmap_reaches_keras_without_a_float_copy(tmp_path, sample, monkeypatch):
+    import keras
+
+    X, y = sample
+    path = tmp_path / "images.u8"
+    stored = np.memmap(path, dtype=np.uint8, mode="w+", shape=X.shape)
+    stored[:] = X
+    stored.flush()
+    del stored
+    images = np.memmap(path, dtype=np.uint8, mode="r", shape=X.shape)
+
+    handed = []
+    original_fit = keras.Model.fit
+
+    def spy(model, x=None, y=None, *args, validation_data=None, **kwargs):
+        handed.append(x)
+        if validation_data is not None:
+            handed.append(validation_data[0])
+        return original_fit(
+            model, x, y, *args, validation_data=validation_data, **kwargs
+        )
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    clf = KerasMLPClassifier(
+        hidden_layer_sizes=(8,), epochs=1, validation_fraction=0.2, random_state=0
+    ).fit(images, y)
+    # Training and validation images reach Keras as uint8 (scaled per batch
+    # inside the network), never as a float32 copy of the whole set.
+    assert len(handed) == 2
+    assert all(part.dtype == np.uint8 for part in handed)
+    assert sum(part.shape[0] for part in handed) == X.shape[0]
+    assert clf.pixel_range_ == "0-255"
