@@ -405,3 +405,20 @@ def test_misclassified_none_and_bad_shape(test_data):
         MisclassifiedImagesDisplay.from_predictions(X[:, :-1], y, y)
     with pytest.raises(ValueError, match="does not match"):
         MisclassifiedImagesDisplay.from_predictions(X, y, y, image_shape=(20, 20))
+
+
+def test_misclassified_grid_shows_rgb_images_in_colour():
+    from skfashion.metrics import MisclassifiedImagesDisplay
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, size=(6, 8 * 8 * 3)).astype(np.float64)
+    y_true = np.array([0, 1, 0, 1, 0, 1])
+    y_pred = 1 - y_true
+    disp = MisclassifiedImagesDisplay.from_predictions(
+        X, y_true, y_pred, image_shape=(8, 8, 3), target_names=["a", "b"]
+    )
+    assert disp.images.shape[1:] == (8, 8, 3)
+    drawn = disp.ims_[0].get_array()
+    assert drawn.shape == (8, 8, 3)
+    np.testing.assert_allclose(drawn, disp.images[0] / 255.0)
+    plt.close(disp.figure_)

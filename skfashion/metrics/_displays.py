@@ -7,6 +7,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ..utils import resolve_image_shape
 from ._evaluate import _check_evaluation_input, _check_target_names
 
 __all__ = ["MisclassifiedImagesDisplay", "TrainingCurvesDisplay"]
@@ -228,30 +229,34 @@ class TrainingCurvesDisplay:
 
 
 def _to_images(X, image_shape):
+    """Images ``(n, h, w)`` or ``(n, h, w, c)`` from flat or image-shaped X."""
     X = np.asarray(X)
     if X.ndim == 4 and X.shape[-1] == 1:
         X = X[..., 0]
-    if X.ndim == 3:
+    if X.ndim in (3, 4):
         return X
     if X.ndim != 2:
         raise ValueError(
             f"X must be flat images (n_samples, n_pixels) or images "
-            f"(n_samples, height, width), got shape {X.shape}."
+            f"(n_samples, height, width[, channels]), got shape {X.shape}."
         )
-    if image_shape is None:
-        side = math.isqrt(X.shape[1])
-        if side * side != X.shape[1]:
-            raise ValueError(
-                f"Cannot infer the image shape of {X.shape[1]} pixels; pass "
-                "image_shape=(height, width)."
-            )
-        image_shape = (side, side)
-    image_shape = tuple(int(v) for v in image_shape)
-    if len(image_shape) != 2 or image_shape[0] * image_shape[1] != X.shape[1]:
-        raise ValueError(
-            f"image_shape={image_shape} does not match {X.shape[1]} pixels per sample."
-        )
-    return X.reshape(len(X), *image_shape)
+    shape = resolve_image_shape(image_shape, X.shape[1], None, required=True)
+    return X.reshape(len(X), *shape)
+
+
+def _displayable(image):
+    """An image as imshow draws it: colour for 3 or 4 channels, else gray.
+
+    Colour images are scaled to [0, 1] (0-255 values divided by 255); any
+    other channel count is shown as the mean over its channels.
+    """
+    image = np.asarray(image, dtype=np.float64)
+    if image.ndim == 2:
+        return image
+    if image.shape[-1] in (3, 4):
+        top = 255.0 if image.max(initial=0.0) > 1.0 else 1.0
+        return np.clip(image / top, 0.0, 1.0)
+    return image.mean(axis=-1)
 
 
 def _name_map(classes, target_names, labels):
@@ -363,7 +368,11 @@ class MisclassifiedImagesDisplay:
             axis.set_axis_off()
             if k >= n:
                 continue
-            ims.append(axis.imshow(self.images[k], cmap=cmap, interpolation="nearest"))
+            ims.append(
+                axis.imshow(
+                    _displayable(self.images[k]), cmap=cmap, interpolation="nearest"
+                )
+            )
             title = f"true: {self.true_names[k]}\npred: {self.pred_names[k]}"
             if self.pred_proba is not None:
                 title += f" ({self.pred_proba[k]:.2f})"
@@ -422,7 +431,8 @@ default=None
         target_names : array-like of str, default=None
             Class names; see :func:`default_target_names` for the default.
         image_shape : tuple of int, default=None
-            ``(height, width)`` of flat ``X``; square images are inferred.
+            ``(height, width[, channels])`` of flat ``X``; square grayscale
+            images are inferred. Colour (3 or 4 channels) is shown in colour.
         ax : array-like of matplotlib Axes, default=None
             Axes to draw on; a new figure is made when None.
         n_cols : int, default=None
@@ -489,7 +499,7 @@ default=None
         target_names : array-like of str, default=None
             Class names in the order of ``classes_``.
         image_shape : tuple of int, default=None
-            ``(height, width)`` of flat ``X``; by default the estimator's
+            ``(height, width[, channels])`` of flat ``X``; by default the estimator's
             ``image_shape_`` if it has one, else square images.
         ax : array-like of matplotlib Axes, default=None
             Axes to draw on; a new figure is made when None.

@@ -39,12 +39,12 @@ from sklearn.utils.validation import (
 from tensorflow.python.framework import config as tf_config
 
 from ..exceptions import CacheEntryWarning, TrainingDivergedError
+from ..utils import resolve_image_shape
 from ._input import (
     PIXEL_SCALES,
     as_network_input,
     check_pixel_range,
     infer_pixel_range,
-    resolve_image_shape,
     to_flat_images,
 )
 from ._layers import (

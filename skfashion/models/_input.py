@@ -7,7 +7,6 @@ after any transformer in a :class:`~sklearn.pipeline.Pipeline`; the CNN
 restores the 2-D layout inside the Keras model with a ``Reshape`` layer.
 """
 
-import math
 import warnings
 
 import numpy as np
@@ -56,62 +55,6 @@ def to_flat_images(X, *, estimator_name):
         )
     X = X.reshape(X.shape[0], -1)
     return X, image_hw
-
-
-def resolve_image_shape(image_shape, n_features, image_hw, *, required):
-    """Decide the shape of the images behind flat features.
-
-    ``image_shape`` is ``(height, width)`` or ``(height, width, channels)``;
-    height or width may be ``-1``, inferred as in :func:`numpy.reshape`.
-    Without it, 3-D/4-D input gives the shape and flat input must be square
-    grayscale. Returns ``(height, width)`` for one channel and ``(height,
-    width, channels)`` otherwise, or None when the shape cannot be known and
-    ``required`` is False.
-    """
-    if image_shape is not None:
-        shape = tuple(image_shape)
-        if len(shape) not in (2, 3) or not all(
-            isinstance(v, (int, np.integer)) for v in shape
-        ):
-            raise ValueError(
-                "image_shape must be (height, width) or (height, width, "
-                f"channels) of ints, got {image_shape!r}."
-            )
-        h, w = shape[:2]
-        c = shape[2] if len(shape) == 3 else 1
-        if c < 1:
-            raise ValueError(f"image_shape has {c} channels; it needs at least 1.")
-        if h == -1 and w == -1:
-            raise ValueError("image_shape may contain at most one -1.")
-        pixels, rest = divmod(n_features, c)
-        if h == -1:
-            h = pixels // w if not rest and w > 0 and pixels % w == 0 else None
-        elif w == -1:
-            w = pixels // h if not rest and h > 0 and pixels % h == 0 else None
-        if h is None or w is None or h < 1 or w < 1 or h * w * c != n_features:
-            raise ValueError(
-                f"image_shape={shape} does not match X with "
-                f"{n_features} features per sample."
-            )
-        resolved = (int(h), int(w)) if c == 1 else (int(h), int(w), int(c))
-        if image_hw is not None and tuple(image_hw) != resolved:
-            raise ValueError(
-                f"image_shape={shape} does not match images of "
-                f"shape {tuple(image_hw)} in X."
-            )
-        return resolved
-    if image_hw is not None:
-        return tuple(int(v) for v in image_hw)
-    side = math.isqrt(n_features)
-    if side * side == n_features:
-        return side, side
-    if required:
-        raise ValueError(
-            f"Cannot infer the image shape of X with {n_features} features per "
-            "sample: it is not a square number. Pass X as (n_samples, height, "
-            "width[, channels]) or set image_shape=(height, width[, channels])."
-        )
-    return None
 
 
 def image_hwc(image_shape):
