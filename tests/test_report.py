@@ -234,7 +234,8 @@ def test_report_shows_provenance_params_and_tables(parsed, metrics, bunch):
     text = " ".join(parsed.text)
     sha = next(iter(bunch.files.values()))["sha256"]
     assert sha in text
-    assert "fit_seconds" in text and "1.5000" in text
+    assert "fit (s)" in text and "predict (s)" in text and "1.5000" in text
+    assert "fit_seconds" not in text
     assert "hidden_layer_sizes" in text
     changed_rows = [
         attrs

@@ -314,13 +314,21 @@ def _data_html(data):
     return _section("data", "Data", body)
 
 
+def _timing_label(key):
+    """``"search_seconds"`` -> ``"search (s)"``; other keys with spaces."""
+    key = str(key)
+    if key.endswith("_seconds"):
+        return key[: -len("_seconds")].replace("_", " ") + " (s)"
+    return key.replace("_", " ")
+
+
 def _timings_html(data):
     timings = data["timings"]
     if not timings:
         body = '<p class="muted">No timings were given.</p>'
     else:
         rows = [
-            f"<tr><th>{_esc(k)}</th>"
+            f"<tr><th>{_esc(_timing_label(k))}</th>"
             + (
                 _num_cell(v, data_timing=k)
                 if not isinstance(v, (dict, list))
