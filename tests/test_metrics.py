@@ -298,6 +298,11 @@ def test_plot_roc_ovr(result):
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     for entry in result.per_class:
         assert f"{entry['name']} (AUC = {entry['roc_auc']:.3f})" in legend
+    # Each curve has its own positive class: no "(Positive label: ...)".
+    assert (ax.get_xlabel(), ax.get_ylabel()) == (
+        "False positive rate",
+        "True positive rate",
+    )
 
 
 def test_plot_roc_ovr_from_arrays(mlp, test_data):

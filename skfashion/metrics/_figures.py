@@ -237,10 +237,16 @@ def _plot_ovr(kind, y_true, proba, classes, target_names, ax, func_name):
             f"{func_name}: no class has both positive and negative samples in "
             "y_true, so no curve can be drawn."
         )
+    # scikit-learn labels the axes "(Positive label: True)"; one-vs-rest
+    # curves each have their own positive class, named in the legend.
     if kind == "roc":
+        ax.set_xlabel("False positive rate")
+        ax.set_ylabel("True positive rate")
         ax.set_title("ROC curves, one-vs-rest")
         ax.legend(loc="lower right", fontsize="small")
     else:
+        ax.set_xlabel("Recall")
+        ax.set_ylabel("Precision")
         ax.set_title("Precision-recall curves, one-vs-rest")
         ax.legend(loc="lower left", fontsize="small")
     return displays
