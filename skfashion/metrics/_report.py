@@ -16,9 +16,9 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from ..model_selection._summary import (
-    _score_suffix,
+from ..model_selection import (
     plot_search_scores,
+    ranking_score_name,
     search_results_table,
 )
 from ._displays import (
@@ -112,18 +112,19 @@ def _make_figures(estimator, X, result, search):
     )
 
     history = _find_attribute(estimator, "history_")
-    if history:
-        display = TrainingCurvesDisplay(history)
-        _, metrics = display._check()
+    metrics = [m for m in ("loss", "accuracy") if history and m in history]
+    if metrics:
+        display = TrainingCurvesDisplay(history, metrics=metrics)
         fig, ax = _figure((5 * len(metrics), 3.8), 1, len(metrics))
         display.plot(ax=ax.ravel())
-        figures.append(
-            (
-                "training_curves.png",
-                "Training curves: loss and accuracy per epoch, training vs validation.",
-                _png(fig),
-            )
+        validated = any(f"val_{m}" in history for m in metrics)
+        caption = (
+            "Training curves: "
+            + " and ".join(metrics)
+            + " per epoch, "
+            + ("training vs validation." if validated else "on the training data.")
         )
+        figures.append(("training_curves.png", caption, _png(fig)))
 
     image_shape = None
     if np.ndim(X) == 2:
@@ -674,7 +675,7 @@ def write_report(
     _check_evaluation_input(estimator, X, y)
     if search is not None:
         check_is_fitted(search, "cv_results_")
-        _score_suffix(search)
+        ranking_score_name(search)
 
     result = evaluate(estimator, X, y, target_names=target_names)
     figures = _make_figures(estimator, X, result, search)
@@ -713,7 +714,7 @@ def write_report(
 
 def _search_info(search):
     results = search.cv_results_
-    suffix = _score_suffix(search)
+    suffix = ranking_score_name(search)
     return {
         "class": type(search).__name__,
         "scoring": suffix,

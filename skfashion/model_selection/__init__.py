@@ -10,7 +10,7 @@ from ._search import (
     share_cores_between_workers,
     tf_threads_for,
 )
-from ._summary import plot_search_scores, search_results_table
+from ._summary import plot_search_scores, ranking_score_name, search_results_table
 
 __all__ = [
     "HalvingEpochsSearchCV",
@@ -23,6 +23,7 @@ __all__ = [
     "list_presets",
     "make_search",
     "plot_search_scores",
+    "ranking_score_name",
     "search_results_table",
     "share_cores_between_workers",
     "tf_threads_for",

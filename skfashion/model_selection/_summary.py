@@ -10,7 +10,39 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils import to_jsonable
 
 
-def _score_suffix(search):
+def ranking_score_name(search):
+    """Name of the score that ranks a fitted search's candidates.
+
+    Parameters
+    ----------
+    search : fitted BaseSearchCV
+        Any scikit-learn or skfashion searcher.
+
+    Returns
+    -------
+    name : str
+        ``"score"`` for a single metric, else the scorer named by ``refit``;
+        ``cv_results_`` holds it as ``mean_test_<name>``.
+
+    Raises
+    ------
+    ValueError
+        When neither exists (multi-metric scoring with ``refit=False``).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skfashion.model_selection import ranking_score_name
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = GridSearchCV(
+    ...     LogisticRegression(max_iter=500), {"C": [0.1, 1.0]},
+    ...     scoring=["accuracy", "f1_macro"], refit="f1_macro",
+    ... ).fit(X, y)
+    >>> ranking_score_name(search)
+    'f1_macro'
+    """
     results = search.cv_results_
     if "rank_test_score" in results:
         return "score"
@@ -74,7 +106,7 @@ def search_results_table(search, *, top=10):
     """
     check_is_fitted(search, "cv_results_")
     results = search.cv_results_
-    suffix = _score_suffix(search)
+    suffix = ranking_score_name(search)
     rows = []
     for i in _candidate_order(results, suffix)[:top]:
         row = {
@@ -111,14 +143,15 @@ def plot_search_scores(search):
 
     Returns
     -------
-    figure : matplotlib.figure.Figure
-        Numeric parameters spanning more than two decades get a log axis;
+    figure : matplotlib.figure.Figure or None
+        Numeric parameters spanning more than a decade get a log axis;
         others are shown as categories; the chosen candidate is starred.
+        None when the search has no searched parameter.
     """
     from matplotlib.figure import Figure
 
     results = search.cv_results_
-    suffix = _score_suffix(search)
+    suffix = ranking_score_name(search)
     names = [k[len("param_") :] for k in results if k.startswith("param_")]
     if not names:
         return None
@@ -139,7 +172,7 @@ def plot_search_scores(search):
         if numeric:
             x = np.asarray(values, dtype=np.float64)
             positive = x[x > 0]
-            if len(positive) == len(x) and x.max() / x.min() > 100:
+            if len(positive) == len(x) and x.max() / x.min() > 10:
                 ax.set_xscale("log")
         else:
             labels = [str(v) for v in values]
