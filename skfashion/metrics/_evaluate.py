@@ -338,15 +338,15 @@ def evaluate(estimator, X, y, *, target_names=None, top_k_confusions=5):
         length, if ``y`` holds labels unknown to the estimator, or if
         ``target_names`` does not give one unique name per class.
 
+    See Also
+    --------
+    write_report : Evaluation, figures and search summary as an HTML report.
+
     Notes
     -----
     A class absent from ``y`` has no ROC-AUC (``None``); the averages then
     cover the classes that have one, weighted by support for
     ``roc_auc_weighted``. Precision of a class that is never predicted is 0.
-
-    See Also
-    --------
-    write_report : Evaluation, figures and search summary as an HTML report.
 
     Examples
     --------

@@ -146,16 +146,16 @@ def fit_search(
     **fit_params : dict
         Passed to ``search.fit``.
 
+    Returns
+    -------
+    search : BaseSearchCV
+        The fitted search.
+
     Notes
     -----
     With ``verbose=1`` the search does not record training scores
     (``return_train_score`` is off during the fit), since they would be
     counted as fits by the display.
-
-    Returns
-    -------
-    search : BaseSearchCV
-        The fitted search.
     """
     if verbose == 0 or isinstance(search.scoring, (dict, list, tuple)):
         return search.fit(X, y, **fit_params)

@@ -81,6 +81,11 @@ def share_cores_between_workers(n_jobs):
     parent and inherited by the worker processes joblib starts afterwards.
     Without this, ``n_jobs`` workers would each start one thread per core
     and oversubscribe the CPU.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        Number of worker processes; None or 1 changes nothing.
     """
     if n_jobs is None or n_jobs == 1:
         return
