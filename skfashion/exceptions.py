@@ -10,6 +10,7 @@ __all__ = [
     "ChecksumError",
     "DataFileError",
     "DatasetNotFoundError",
+    "ImageFileError",
     "ModelFileError",
     "PixelScaleWarning",
     "SkfashionError",
@@ -62,6 +63,13 @@ class DatasetNotFoundError(SkfashionError, OSError):
     >>> from skfashion.exceptions import DatasetNotFoundError
     >>> issubclass(DatasetNotFoundError, OSError)
     True
+    """
+
+
+class ImageFileError(SkfashionError, ValueError):
+    """An image file cannot be read or has an unusable shape.
+
+    The message names the file and what is wrong with it.
     """
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .exceptions import DataFileError, SkfashionError
+from .exceptions import DataFileError, ImageFileError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 
@@ -20,10 +20,6 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".we
 #: warning, an error only above twice that), since a classifier of small
 #: images has no use for larger ones and each one costs memory to decode.
 MAX_IMAGE_PIXELS = 25_000_000
-
-
-class ImageFileError(SkfashionError, ValueError):
-    """An image file cannot be read or has an unusable shape."""
 
 
 def read_image(path, *, color_mode="grayscale"):

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..exceptions import DataFileError
-from ..imaging import IMAGE_SUFFIXES, ImageFileError, read_image
+from ..exceptions import DataFileError, ImageFileError
+from ..imaging import IMAGE_SUFFIXES, read_image
 
 __all__ = ["load_image_folder"]
 

@@ -5,7 +5,6 @@ from ._evaluate import (
     EvaluationResult,
     default_target_names,
     evaluate,
-    to_jsonable,
 )
 from ._figures import plot_confusion_matrix, plot_precision_recall_ovr, plot_roc_ovr
 from ._report import write_report
@@ -19,6 +18,5 @@ __all__ = [
     "plot_confusion_matrix",
     "plot_precision_recall_ovr",
     "plot_roc_ovr",
-    "to_jsonable",
     "write_report",
 ]

@@ -21,13 +21,14 @@ from ..model_selection import (
     ranking_score_name,
     search_results_table,
 )
+from ..utils import to_jsonable
 from ._displays import (
     MisclassifiedImagesDisplay,
     TrainingCurvesDisplay,
     _find_attribute,
     _to_images,
 )
-from ._evaluate import HEADLINE_METRICS, _check_evaluation_input, evaluate, to_jsonable
+from ._evaluate import HEADLINE_METRICS, _check_evaluation_input, evaluate
 from ._figures import plot_confusion_matrix, plot_precision_recall_ovr, plot_roc_ovr
 
 __all__ = ["write_report"]
