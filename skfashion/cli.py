@@ -281,7 +281,7 @@ def _load_data(args, *, subset=None):
     from sklearn.model_selection import train_test_split
 
     from .datasets import fetch_fashion_mnist, load_fashion_mnist_sample
-    from .models._persistence import _check_saveable_labels
+    from .models import check_saveable_labels
 
     if getattr(args, "data", None) is not None:
         if args.sample:
@@ -324,7 +324,7 @@ def _load_data(args, *, subset=None):
         )
     # Checked now, not when the model is saved after training.
     try:
-        _check_saveable_labels(y, "the training labels")
+        check_saveable_labels(y, "the training labels")
     except ValueError as exc:
         raise UserError(str(exc)) from None
     info["train images"] = len(y)
@@ -362,21 +362,9 @@ def _write_csv_atomic(path, rows, fieldnames):
 
 def _report_files(out):
     """The files the last write_report put into ``out``, as manifest entries."""
-    from .metrics._report import FIGURES_DIR, METRICS_FILE, REPORT_FILE
+    from .metrics import report_files
 
-    files = [METRICS_FILE, REPORT_FILE]
-    try:
-        metrics = json.loads((out / METRICS_FILE).read_text(encoding="utf-8"))
-        figures = [f["file"] for f in metrics["figures"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return files
-    return files + [
-        f
-        for f in figures
-        if isinstance(f, str)
-        and f.startswith(f"{FIGURES_DIR}/")
-        and _safe_relative(out, f) is not None
-    ]
+    return [f for f in report_files(out) if _safe_relative(out, f) is not None]
 
 
 def _csv_value(value):
@@ -634,8 +622,7 @@ def _load_eval_data(spec, args):
 
 def _read_user_data(spec):
     """``(X, y, info)`` from a folder of class folders or a .npz file."""
-    from .datasets import load_image_folder
-    from .datasets._npy import load_npz
+    from .datasets import load_image_folder, load_npz
     from .exceptions import DataFileError
 
     path = Path(spec)

@@ -112,7 +112,7 @@ def load_image(path, *, shape=(28, 28), invert="auto"):
         raise ImageFileError(f"{path}: no such file")
     h, w = shape
     if path.suffix.lower() == ".npy":
-        from .datasets._npy import load_npy
+        from .datasets import load_npy
 
         try:
             # Not np.load: it allocates whatever size the header declares.

@@ -23,8 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skfashion import cli
-from skfashion.datasets import fetch_fashion_mnist, read_idx
-from skfashion.datasets._npy import load_npy, load_npz
+from skfashion.datasets import fetch_fashion_mnist, load_npy, load_npz, read_idx
 from skfashion.exceptions import DataFileError, ModelFileError
 from skfashion.imaging import ImageFileError, load_image
 from skfashion.models import KerasMLPClassifier, load_model, save_model

@@ -7,6 +7,7 @@ from ._fashion_mnist import (
 )
 from ._folder import load_image_folder
 from ._idx import read_idx, write_idx
+from ._npy import load_npy, load_npz
 from ._sample import load_fashion_mnist_sample
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "fetch_fashion_mnist",
     "load_fashion_mnist_sample",
     "load_image_folder",
+    "load_npy",
+    "load_npz",
     "locate_fashion_mnist",
     "read_idx",
     "write_idx",

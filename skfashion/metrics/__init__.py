@@ -7,7 +7,7 @@ from ._evaluate import (
     evaluate,
 )
 from ._figures import plot_confusion_matrix, plot_precision_recall_ovr, plot_roc_ovr
-from ._report import write_report
+from ._report import report_files, write_report
 
 __all__ = [
     "EvaluationResult",
@@ -18,5 +18,6 @@ __all__ = [
     "plot_confusion_matrix",
     "plot_precision_recall_ovr",
     "plot_roc_ovr",
+    "report_files",
     "write_report",
 ]

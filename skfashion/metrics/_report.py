@@ -485,6 +485,35 @@ def _render_html(data, figures):
 
 
 # ---------------------------------------------------------------------- write
+def report_files(out_dir):
+    """The files that :func:`write_report` last wrote into ``out_dir``.
+
+    Read from the report's ``metrics.json``, which lists its figures; a
+    folder without a readable report lists only the two fixed names.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The run folder given to :func:`write_report`.
+
+    Returns
+    -------
+    files : list of str
+        Paths relative to ``out_dir``, with ``/`` separators:
+        ``metrics.json``, ``report.html`` and ``figures/*.png``.
+
+    Examples
+    --------
+    >>> from skfashion.metrics import report_files
+    >>> report_files("no-such-folder")
+    ['metrics.json', 'report.html']
+    """
+    out_dir = Path(out_dir)
+    return [METRICS_FILE, REPORT_FILE] + [
+        f"{FIGURES_DIR}/{name}" for name in sorted(_previous_figures(out_dir))
+    ]
+
+
 def _previous_figures(out_dir):
     """Figure files listed by the ``metrics.json`` of an earlier report.
 

@@ -53,8 +53,7 @@ from ._layers import (
     cosine_schedule,
     make_optimizer,
 )
-from ._persistence import _check_saveable_labels as check_saveable_labels
-from ._persistence import load_model, save_model
+from ._persistence import check_saveable_labels, load_model, save_model
 from ._registry import register
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "nadam", "rmsprop", "adagrad", "adadelta")

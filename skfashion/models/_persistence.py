@@ -68,7 +68,7 @@ def _from_json_params(params):
     return out
 
 
-def _check_saveable_labels(labels, name="y"):
+def check_saveable_labels(labels, name="y"):
     """Refuse labels that the model file format cannot store.
 
     Called by :func:`save_model`, and by callers that will save a model
@@ -86,6 +86,16 @@ def _check_saveable_labels(labels, name="y"):
     ------
     ValueError
         If the labels are not integers, booleans or strings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfashion.models import check_saveable_labels
+    >>> check_saveable_labels(np.array(["cat", "dog"]))
+    >>> check_saveable_labels(np.array([0.5, 1.5]))
+    Traceback (most recent call last):
+    ...
+    ValueError: save_model stores integer, boolean or string class labels; ...
     """
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iubUO" or (
@@ -134,7 +144,7 @@ def save_model(estimator, path):
             "for other estimators."
         )
     check_is_fitted(estimator)
-    _check_saveable_labels(estimator.classes_, "classes_")
+    check_saveable_labels(estimator.classes_, "classes_")
     _check_layers_registered(estimator.model_)
     meta = {
         "format": FORMAT,
