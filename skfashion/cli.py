@@ -222,6 +222,8 @@ def _remove_cache(out):
     The ``cache`` folder goes too when nothing else is left in it; a file
     skfashion did not write keeps it.
     """
+    if not (out / MANIFEST).exists():
+        return  # nothing listed, so nothing of skfashion's to remove
     kept = []
     for rel in _read_manifest(out):
         path = _safe_relative(out, rel)

@@ -34,9 +34,9 @@ from skfashion.metrics import (
     plot_confusion_matrix,
     plot_precision_recall_ovr,
     plot_roc_ovr,
-    to_jsonable,
 )
 from skfashion.models import KerasMLPClassifier
+from skfashion.utils import to_jsonable
 
 
 @pytest.fixture(scope="module")

@@ -41,6 +41,12 @@ def test_learning_rate_callback_conflicts_with_schedule(sample, schedule):
     import keras
 
     X, y = sample
+    with pytest.raises(ValueError, match="ReduceLROnPlateau, which sets"):
+        KerasMLPClassifier(
+            epochs=1,
+            lr_schedule=schedule,
+            callbacks=[keras.callbacks.ReduceLROnPlateau],
+        ).fit(X[:50], y[:50])
     callback = keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr)
     clf = KerasMLPClassifier(
         hidden_layer_sizes=(4,), epochs=1, lr_schedule=schedule, callbacks=[callback]

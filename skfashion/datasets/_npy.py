@@ -104,7 +104,7 @@ def load_npy(path, *, max_bytes=MAX_ARRAY_BYTES):
     ----------
     path : str or path-like
         The ``.npy`` file.
-    max_bytes : int, default=MAX_ARRAY_BYTES
+    max_bytes : int, default=2 GiB
         Largest array accepted, in bytes.
 
     Returns
@@ -138,7 +138,7 @@ def load_npz(path, keys, *, max_bytes=MAX_ARRAY_BYTES):
     keys : sequence of str or tuple of str
         The arrays to load, in order; a tuple lists alternative names, of
         which the first present is loaded.
-    max_bytes : int, default=MAX_ARRAY_BYTES
+    max_bytes : int, default=2 GiB
         Largest array accepted, in bytes.
 
     Returns

@@ -244,17 +244,17 @@ def _to_images(X, image_shape):
     return X.reshape(len(X), *shape)
 
 
-def _displayable(image):
+def _displayable(image, top):
     """An image as imshow draws it: colour for 3 or 4 channels, else gray.
 
-    Colour images are scaled to [0, 1] (0-255 values divided by 255); any
+    Colour images are divided by ``top`` (255 for 0-255 pixels, 1 for 0-1
+    pixels, decided once for a whole grid) and clipped to [0, 1]; any
     other channel count is shown as the mean over its channels.
     """
     image = np.asarray(image, dtype=np.float64)
     if image.ndim == 2:
         return image
     if image.shape[-1] in (3, 4):
-        top = 255.0 if image.max(initial=0.0) > 1.0 else 1.0
         return np.clip(image / top, 0.0, 1.0)
     return image.mean(axis=-1)
 
@@ -283,8 +283,8 @@ class MisclassifiedImagesDisplay:
 
     Parameters
     ----------
-    images : ndarray of shape (n_images, height, width)
-        Images to show.
+    images : ndarray of shape (n_images, height, width[, channels])
+        Images to show; 3 or 4 channels are shown in colour.
     true_names, pred_names : sequence of str of length n_images
         True and predicted class name of each image.
     pred_proba : ndarray of shape (n_images,), default=None
@@ -341,7 +341,7 @@ class MisclassifiedImagesDisplay:
             Columns of a new grid; about the square root of the number of
             images by default.
         cmap : str or matplotlib Colormap, default="gray_r"
-            Colour map of the images.
+            Colour map of grayscale images (colour images ignore it).
 
         Returns
         -------
@@ -364,13 +364,18 @@ class MisclassifiedImagesDisplay:
                 )
         flat = axes.ravel()
         ims = []
+        # One pixel scale for the whole grid, so that a dark image is not
+        # brightened to the scale of 0-1 images.
+        top = 255.0 if n and float(np.max(self.images)) > 1.0 else 1.0
         for k, axis in enumerate(flat):
             axis.set_axis_off()
             if k >= n:
                 continue
             ims.append(
                 axis.imshow(
-                    _displayable(self.images[k]), cmap=cmap, interpolation="nearest"
+                    _displayable(self.images[k], top),
+                    cmap=cmap,
+                    interpolation="nearest",
                 )
             )
             title = f"true: {self.true_names[k]}\npred: {self.pred_names[k]}"
@@ -414,7 +419,7 @@ class MisclassifiedImagesDisplay:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_pixels) or \
-(n_samples, height, width)
+(n_samples, height, width[, channels])
             The images.
         y_true, y_pred : array-like of shape (n_samples,)
             True and predicted labels.
@@ -490,7 +495,7 @@ default=None
             Classifier with ``predict`` and ``classes_``; with
             ``predict_proba`` the most confident mistakes come first.
         X : array-like of shape (n_samples, n_pixels) or \
-(n_samples, height, width)
+(n_samples, height, width[, channels])
             The images.
         y : array-like of shape (n_samples,)
             True labels.

@@ -259,7 +259,7 @@ class EvaluationResult:
         -------
         data : dict
             Every attribute except ``y_true``, ``y_pred`` and ``proba``,
-            converted by :func:`to_jsonable`.
+            converted by :func:`~skfashion.utils.to_jsonable`.
         """
         return {
             f.name: to_jsonable(getattr(self, f.name))

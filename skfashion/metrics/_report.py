@@ -31,7 +31,7 @@ from ._displays import (
 from ._evaluate import HEADLINE_METRICS, _check_evaluation_input, evaluate
 from ._figures import plot_confusion_matrix, plot_precision_recall_ovr, plot_roc_ovr
 
-__all__ = ["write_report"]
+__all__ = ["report_files", "write_report"]
 
 REPORT_FILE = "report.html"
 METRICS_FILE = "metrics.json"

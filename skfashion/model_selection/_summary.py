@@ -43,6 +43,7 @@ def ranking_score_name(search):
     >>> ranking_score_name(search)
     'f1_macro'
     """
+    check_is_fitted(search, "cv_results_")
     results = search.cv_results_
     if "rank_test_score" in results:
         return "score"

@@ -616,9 +616,11 @@ class _BaseImageClassifier(KerasClassifier):
             keras.callbacks.ReduceLROnPlateau,
         )
         for callback in self.callbacks or []:
-            if isinstance(callback, setters) and self.lr_schedule != "constant":
+            # SciKeras also accepts callback classes, built at fit.
+            cls = callback if isinstance(callback, type) else type(callback)
+            if issubclass(cls, setters) and self.lr_schedule != "constant":
                 raise ValueError(
-                    f"callbacks contains {type(callback).__name__}, which sets "
+                    f"callbacks contains {cls.__name__}, which sets "
                     f"the learning rate, but lr_schedule={self.lr_schedule!r} "
                     "sets it too. Pass lr_schedule='constant' to let the "
                     "callback control the learning rate."
@@ -770,7 +772,19 @@ class _BaseImageClassifier(KerasClassifier):
         return proba
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
+        """Logarithm of the class probabilities for ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), \
+(n_samples, height, width) or (n_samples, height, width, 1)
+            Images, on the pixel scale used in ``fit``.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``; ``-inf`` where a probability is 0.
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 

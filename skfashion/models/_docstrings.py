@@ -63,8 +63,9 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
         Scale of the pixels. ``"auto"`` reads it from the data given to
         :meth:`fit`: values in [0, 1] are 0-1 pixels, values in [0, 255]
         with some above 1 are 0-255 pixels (divided by 255 inside the
-        network), and anything else (negative values or values above 255,
-        as after ``StandardScaler``) is not pixels and is used as given.
+        network), and anything else is not pixels and is used as given:
+        negative values (as after ``StandardScaler``) silently, values above
+        255 with a :class:`~skfashion.exceptions.PixelScaleWarning`.
         At prediction time pixels on the other scale raise an error (0-255
         given to a 0-1 model) or a
         :class:`~skfashion.exceptions.PixelScaleWarning` (0-1 given to a
@@ -80,7 +81,10 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
         Keras' verbosity during :meth:`fit` (0 silent, 1 progress bar, 2 one
         line per epoch).
     callbacks : list of keras.callbacks.Callback or None, default=None
-        Extra Keras callbacks run during :meth:`fit`.
+        Extra Keras callbacks run during :meth:`fit`. A callback that sets
+        the learning rate (``LearningRateScheduler``, ``ReduceLROnPlateau``)
+        needs ``lr_schedule="constant"``; with another schedule ``fit``
+        refuses it before training.
     cache_dir : str, path-like or None, default=None
         Folder of finished fits. A fit whose parameters and training data
         match a stored one loads it instead of training, so an interrupted
@@ -95,7 +99,9 @@ classes_ : ndarray of shape (n_classes,)
     image_shape_ : tuple of int or None
         ``(height, width)`` of the images.
     pixel_range_ : {"0-255", "0-1"} or None
-        Pixel scale settled in :meth:`fit`.
+        Pixel scale settled in :meth:`fit`; None when ``X`` was taken as
+        features (``pixel_range=None``, or ``"auto"`` on values outside
+        [0, 255]), in which case prediction checks no pixel scale.
     model_ : keras.Model
         The trained network.
     history_ : dict of list

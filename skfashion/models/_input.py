@@ -66,15 +66,28 @@ def infer_pixel_range(X, pixel_range, *, estimator_name):
     """Check the pixel values seen in ``fit`` and settle the pixel range.
 
     ``"auto"`` follows one rule: values in [0, 1] are 0-1 pixels, values in
-    [0, 255] with some above 1 are 0-255 pixels, and anything else (negative
-    values, values above 255: standardised or other transformed features)
-    is not pixels and is used as given, as with ``pixel_range=None``.
+    [0, 255] with some above 1 are 0-255 pixels, and anything else is not
+    pixels and is used as given, as with ``pixel_range=None``: negative
+    values (standardised or other transformed features) silently, values
+    above 255 with a :class:`~skfashion.exceptions.PixelScaleWarning`, since
+    they may be images on another scale (16-bit) or a stray value.
     """
     if pixel_range is None:
         return None
     lo, hi = float(X.min()), float(X.max())
     if pixel_range == "auto":
-        if lo < 0 or hi > 255.0:
+        if lo < 0:
+            return None  # transformed features (StandardScaler, PCA, ...)
+        if hi > 255.0:
+            warnings.warn(
+                f"{estimator_name}(pixel_range='auto'): X has values from "
+                f"{lo:g} to {hi:g}, beyond 0-255 pixels, so it is used as "
+                "given, not scaled, and not checked at prediction time. Scale "
+                "16-bit or other images to [0, 255] or [0, 1], or pass "
+                "pixel_range=None to say that X holds features.",
+                PixelScaleWarning,
+                stacklevel=4,
+            )
             return None
         return "0-255" if hi > 1.0 else "0-1"
     top = 1.0 if pixel_range == "0-1" else 255.0
