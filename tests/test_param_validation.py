@@ -56,3 +56,20 @@ def test_learning_rate_callback_conflicts_with_schedule(sample, schedule):
     assert not hasattr(clf, "model_")
     clf.set_params(lr_schedule="constant").fit(X[:50], y[:50])
     assert clf.n_iter_ == 1
+
+
+@pytest.mark.parametrize(
+    "routed, match",
+    [
+        ({"optimizer__beta_1": "x"}, "optimizer__beta_1 must be a number"),
+        ({"optimizer__beta_1": True}, "optimizer__beta_1 must be a number"),
+        ({"optimizer__no_such_option": 1}, "optimizer__no_such_option"),
+    ],
+)
+def test_bad_routed_optimizer_parameter_is_named(sample, routed, match):
+    X, y = sample
+    clf = KerasMLPClassifier(
+        hidden_layer_sizes=(4,), epochs=1, optimizer="adam", **routed
+    )
+    with pytest.raises((ValueError, TypeError), match=match):
+        clf.fit(X[:50], y[:50])

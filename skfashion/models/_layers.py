@@ -4,6 +4,9 @@ Custom layers are registered with Keras so that a model saved in the native
 ``.keras`` format loads again in safe mode without executing user code.
 """
 
+import inspect
+from numbers import Real
+
 import keras
 import numpy as np
 from keras import layers, ops
@@ -201,8 +204,24 @@ def make_optimizer(
     if ema_momentum is not None:
         kwargs["use_ema"] = True
         kwargs["ema_momentum"] = ema_momentum
+    cls = classes[name]
+    signature = inspect.signature(cls.__init__).parameters
+    for key, value in routed.items():
+        default = getattr(signature.get(key), "default", None)
+        numeric_default = isinstance(default, Real) and not isinstance(default, bool)
+        if numeric_default and (not isinstance(value, Real) or isinstance(value, bool)):
+            raise ValueError(
+                f"optimizer__{key} must be a number ({cls.__name__}'s default "
+                f"is {default!r}); got {value!r}."
+            )
     kwargs.update(routed)
-    return classes[name](**kwargs)
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        names = ", ".join(f"optimizer__{k}" for k in routed) or "its arguments"
+        raise type(exc)(
+            f"Cannot build the {cls.__name__} optimizer from {names}: {exc}"
+        ) from exc
 
 
 def cosine_schedule(learning_rate, total_steps, warmup):
