@@ -203,17 +203,23 @@ def _record_outputs(out, files):
     _write_manifest(out, [*listed, *files])
 
 
-def _remove_listed(out, *, keep_cache):
-    """Remove the files the manifest lists; keep everything else."""
+def _remove_listed(out, *, select=None):
+    """Remove the manifest's files that ``select(rel)`` picks (all by default).
+
+    The picked entries leave the manifest; the others stay listed, and no
+    file the manifest does not list is touched.
+    """
+    if not (out / MANIFEST).exists():
+        return  # nothing listed, so nothing of skfashion's to remove
     kept = []
     for rel in _read_manifest(out):
-        path = _safe_relative(out, rel)
-        if keep_cache and rel.startswith("cache/"):
+        if select is not None and not select(rel):
             kept.append(rel)
-        elif path.is_symlink() or path.is_file():
+            continue
+        path = _safe_relative(out, rel)
+        if path.is_symlink() or path.is_file():
             path.unlink(missing_ok=True)
-    if (out / MANIFEST).exists():
-        _write_manifest(out, kept)
+    _write_manifest(out, kept)
 
 
 def _remove_cache(out):
@@ -222,16 +228,7 @@ def _remove_cache(out):
     The ``cache`` folder goes too when nothing else is left in it; a file
     skfashion did not write keeps it.
     """
-    if not (out / MANIFEST).exists():
-        return  # nothing listed, so nothing of skfashion's to remove
-    kept = []
-    for rel in _read_manifest(out):
-        path = _safe_relative(out, rel)
-        if rel.startswith("cache/") and (path.is_symlink() or path.is_file()):
-            path.unlink(missing_ok=True)
-        else:
-            kept.append(rel)
-    _write_manifest(out, kept)
+    _remove_listed(out, select=lambda rel: rel.startswith("cache/"))
     try:
         (out / "cache").rmdir()
     except OSError:
@@ -267,7 +264,11 @@ def _prepare_out(out, *, overwrite, resume=False):
     _check_writable(out)
     _remove_stale_temps(out)
     if overwrite:
-        _remove_listed(out, keep_cache=bool(resume))
+        # --resume keeps the fit cache, so the search continues from it.
+        keep_cache = bool(resume)
+        _remove_listed(
+            out, select=lambda rel: not (keep_cache and rel.startswith("cache/"))
+        )
     return out
 
 
