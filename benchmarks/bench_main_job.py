@@ -19,6 +19,8 @@ images.
 """
 
 import argparse
+import csv
+import json
 import os
 import tempfile
 import time
@@ -57,12 +59,16 @@ def main(argv=None):
         if rc:
             raise SystemExit(f"skfashion {' '.join(command)} exited with {rc}")
         model = load_model(os.path.join(out, "model.skf"))
+        timings, candidates = _breakdown(out)
     if args.quick:
         bunch = load_fashion_mnist_sample()
         X_test, y_test = bunch.data, bunch.target
     else:
         X_test, y_test = fetch_fashion_mnist(subset="test", return_X_y=True)
     accuracy = float(model.score(X_test, y_test))
+    for row in candidates:
+        print("  " + row, flush=True)
+    print(f"main job timings: {timings}", flush=True)
     print(
         f"main job: test accuracy {accuracy:.4f} in {wall:.0f} s; best default "
         f"seed {best_default:.4f}",
@@ -80,9 +86,31 @@ def main(argv=None):
                 better=">",
             ),
             record("main_job_wall_seconds", wall, "s", target=1800.0, better="<="),
+            record("main_job_search_seconds", timings["search_seconds"], "s"),
+            record("main_job_refit_seconds", timings["refit_seconds"], "s"),
         ],
         quick=args.quick,
     )
+
+
+def _breakdown(out):
+    """The run's timings (metrics.json) and one line per search fit."""
+    with open(os.path.join(out, "metrics.json"), encoding="utf-8") as f:
+        timings = json.load(f)["timings"]
+    rows = []
+    with open(os.path.join(out, "cv_results.csv"), newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            params = {
+                k[len("param_") :]: v
+                for k, v in row.items()
+                if k.startswith("param_") and v != ""
+            }
+            rows.append(
+                f"rung {row.get('iter', '?')}, {row.get('n_resources', '?')} "
+                f"epochs: fit {float(row['mean_fit_time']):.0f} s, score "
+                f"{float(row['mean_test_score']):.4f}, {params}"
+            )
+    return timings, rows
 
 
 if __name__ == "__main__":

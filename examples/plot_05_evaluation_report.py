@@ -24,7 +24,8 @@ from skfashion.metrics import (
 )
 from skfashion.models import KerasCNNClassifier
 
-X, y = load_fashion_mnist_sample(return_X_y=True)
+bunch = load_fashion_mnist_sample()
+X, y = bunch.data, bunch.target
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.3, stratify=y, random_state=0
 )
@@ -36,7 +37,8 @@ clf = KerasCNNClassifier(
 # All the metrics at once
 # -----------------------
 
-result = evaluate(clf, X_test, y_test)
+# Class names come from the data set.
+result = evaluate(clf, X_test, y_test, target_names=bunch.target_names)
 print(result)
 print(result.classification_report_text)
 print("most confused:", result.most_confused[:3])
@@ -76,6 +78,7 @@ with tempfile.TemporaryDirectory() as tmp:
         y_test,
         Path(tmp) / "run",
         data_info={"source": "bundled sample", "test images": len(y_test)},
+        target_names=bunch.target_names,
         title="Small CNN on the Fashion-MNIST sample",
     )
     for file in sorted(path.parent.rglob("*")):

@@ -17,7 +17,8 @@ from skfashion.datasets import load_fashion_mnist_sample
 from skfashion.metrics import MisclassifiedImagesDisplay, TrainingCurvesDisplay
 from skfashion.models import KerasCNNClassifier
 
-X, y = load_fashion_mnist_sample(return_X_y=True)
+bunch = load_fashion_mnist_sample()
+X, y = bunch.data, bunch.target
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.3, stratify=y, random_state=0
 )
@@ -58,7 +59,7 @@ plt.show()
 # the model gave to its (wrong) prediction.
 
 display = MisclassifiedImagesDisplay.from_estimator(
-    clf, X_test, y_test, n_images=12, n_cols=6
+    clf, X_test, y_test, target_names=bunch.target_names, n_images=12, n_cols=6
 )
 display.figure_.tight_layout()
 print("positions in X_test:", display.indices.tolist())

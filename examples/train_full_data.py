@@ -23,7 +23,8 @@ from skfashion.metrics import evaluate
 from skfashion.models import KerasCNNClassifier, KerasMLPClassifier
 
 X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
-X_test, y_test = fetch_fashion_mnist(subset="test", return_X_y=True)
+test = fetch_fashion_mnist(subset="test")
+X_test, y_test = test.data, test.target
 
 # %%
 # Train both defaults
@@ -37,7 +38,7 @@ for estimator in (
     start = time.perf_counter()
     estimator.fit(X, y)
     seconds = time.perf_counter() - start
-    result = evaluate(estimator, X_test, y_test)
+    result = evaluate(estimator, X_test, y_test, target_names=test.target_names)
     print(
         f"{type(estimator).__name__}: test accuracy {result.accuracy:.4f}, "
         f"macro F1 {result.f1_macro:.4f}, trained in {seconds:.0f} s"

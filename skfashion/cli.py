@@ -279,7 +279,11 @@ def _keras_verbosity(args):
 
 
 def _load_data(args, *, subset=None):
-    """Training and test data as ``(X, y, X_test, y_test, info)``."""
+    """Training and test data as ``(X, y, X_test, y_test, info, names)``.
+
+    ``names`` are the class names of the data set, or None when the labels
+    are the names (image folders) or unnamed (a user's .npz).
+    """
     import numpy as np
     from sklearn.model_selection import train_test_split
 
@@ -290,6 +294,7 @@ def _load_data(args, *, subset=None):
         if args.sample:
             raise UserError("give --sample or --data, not both")
         X_all, y_all, info = _read_user_data(args.data)
+        names = None
         X, X_test, y, y_test = train_test_split(
             X_all, y_all, test_size=0.2, stratify=y_all, random_state=0
         )
@@ -306,11 +311,13 @@ def _load_data(args, *, subset=None):
         info = {
             "source": "bundled sample (1,000 images of the Fashion-MNIST test split)",
         }
+        names = bunch.target_names
     else:
         train = fetch_fashion_mnist(subset="train", data_home=args.data_home)
         test = fetch_fashion_mnist(subset="test", data_home=args.data_home)
         X, y, X_test, y_test = train.data, train.target, test.data, test.target
         info = {"source": "Fashion-MNIST"}
+        names = train.target_names
         for bunch in (train, test):
             for name, rec in bunch.files.items():
                 info[name] = f"{rec['path']} (sha256 {rec['sha256']})"
@@ -332,7 +339,7 @@ def _load_data(args, *, subset=None):
         raise UserError(str(exc)) from None
     info["train images"] = len(y)
     info["test images"] = len(y_test)
-    return np.asarray(X), np.asarray(y), X_test, y_test, info
+    return np.asarray(X), np.asarray(y), X_test, y_test, info, names
 
 
 def _write_atomic(path, write):
@@ -393,7 +400,19 @@ def _cv_results_rows(search):
     return rows, keys + [f"param_{n}" for n in names]
 
 
-def _finish(args, estimator, X_test, y_test, out, *, data_info, timings, search=None):
+def _finish(
+    args,
+    estimator,
+    X_test,
+    y_test,
+    out,
+    *,
+    X_train,
+    target_names,
+    data_info,
+    timings,
+    search=None,
+):
     from .metrics import write_report
     from .models import save_model
 
@@ -408,7 +427,13 @@ def _finish(args, estimator, X_test, y_test, out, *, data_info, timings, search=
             out,
             [f"cache/{p.name}" for p in entries if _CACHE_ENTRY.fullmatch(p.name)],
         )
-    save_model(estimator, out / "model.skf")
+    save_model(
+        estimator,
+        out / "model.skf",
+        X_train=X_train,
+        data_source=str(data_info.get("source"))[:1000],
+        target_names=target_names,
+    )
     _record_outputs(out, ["model.skf"])
     if search is not None:
         rows, fields = _cv_results_rows(search)
@@ -422,6 +447,7 @@ def _finish(args, estimator, X_test, y_test, out, *, data_info, timings, search=
         search=search,
         data_info=data_info,
         timings=timings,
+        target_names=target_names,
     )
     _record_outputs(out, _report_files(out))
     report_path = (
@@ -466,14 +492,24 @@ def cmd_train(args):
     params.setdefault("random_state", args.seed)
     estimator = _make_estimator(args.model, params)
     out = _prepare_out(args.out, overwrite=args.overwrite, resume=None)
-    X, y, X_test, y_test, info = _load_data(args, subset=args.subset)
+    X, y, X_test, y_test, info, names = _load_data(args, subset=args.subset)
     estimator.set_params(verbose=_keras_verbosity(args))
     _say(args, f"training {type(estimator).__name__} on {len(y)} images")
     start = time.perf_counter()
     estimator.fit(X, y)
     timings = {"fit_seconds": round(time.perf_counter() - start, 2)}
     estimator.set_params(verbose=0)
-    _finish(args, estimator, X_test, y_test, out, data_info=info, timings=timings)
+    _finish(
+        args,
+        estimator,
+        X_test,
+        y_test,
+        out,
+        X_train=X,
+        target_names=names,
+        data_info=info,
+        timings=timings,
+    )
     return 0
 
 
@@ -495,7 +531,7 @@ def cmd_tune(args):
     subset = args.subset
     resume = args.resume
     out = _prepare_out(args.out, overwrite=args.overwrite, resume=resume)
-    X_all, y_all, X_test, y_test, info = _load_data(args)
+    X_all, y_all, X_test, y_test, info, names = _load_data(args)
     X, y = X_all, y_all
     if subset is not None and subset < len(y_all):
         from sklearn.model_selection import train_test_split
@@ -544,7 +580,16 @@ def cmd_tune(args):
     best.set_params(verbose=0)
     timings["refit_seconds"] = round(time.perf_counter() - start, 2)
     _finish(
-        args, best, X_test, y_test, out, data_info=info, timings=timings, search=search
+        args,
+        best,
+        X_test,
+        y_test,
+        out,
+        X_train=X_all,
+        target_names=names,
+        data_info=info,
+        timings=timings,
+        search=search,
     )
     if not args.keep_cache:
         # The search is complete: its fit cache is needed only to resume.
@@ -653,9 +698,10 @@ def _read_user_data(spec):
 def cmd_evaluate(args):
     import numpy as np
 
-    from .models import load_model
+    from .models import load_model, load_model_card, training_overlap
 
     model = load_model(args.model)
+    card = load_model_card(args.model)
     out = None
     if args.out is not None:
         out = _prepare_out(args.out, overwrite=args.overwrite, resume=None)
@@ -674,13 +720,27 @@ def cmd_evaluate(args):
             f"model was trained on ({np.asarray(model.classes_).tolist()}); "
             "evaluate it on data with the same labels"
         )
+    overlap = training_overlap(card, X)
+    if overlap is not None:
+        info["images seen in training"] = f"{overlap} of {len(y)}"
+    if overlap:
+        print(
+            f"warning: {overlap} of the {len(y)} images of --data {args.data} "
+            f"({overlap / len(y):.1%}) are among the {card.n_train_samples} "
+            "images the model was trained on; the accuracy below is not a test "
+            "accuracy. Evaluate on images the model has not seen.",
+            file=sys.stderr,
+            flush=True,
+        )
     accuracy = model.score(X, y)
     if out is None:
         print(f"accuracy {accuracy:.4f} on {len(y)} images")
         return 0
     from .metrics import write_report
 
-    report = write_report(model, X, y, out, data_info=info)
+    report = write_report(
+        model, X, y, out, data_info=info, target_names=card.target_names
+    )
     _record_outputs(out, _report_files(out))
     print(f"accuracy {accuracy:.4f} on {len(y)} images; report: {report}")
     return 0
@@ -689,11 +749,12 @@ def cmd_evaluate(args):
 def cmd_predict(args):
     import numpy as np
 
-    from .datasets import FASHION_MNIST_CLASSES
     from .imaging import load_image
-    from .models import load_model
+    from .models import load_model, load_model_card
 
     model = load_model(args.model)
+    # Class names as the model file records them, else the labels.
+    names = load_model_card(args.model).target_names
     shape = model.image_shape_ or (28, 28)
     images, names = [], []
     for file in args.images:
@@ -703,7 +764,6 @@ def cmd_predict(args):
             names.append(file if len(arrays) == 1 else f"{file}[{i}]")
     proba = model.predict_proba(np.stack(images).astype(np.float32))
     classes = model.classes_
-    fashion = len(classes) == 10 and list(classes) == list(range(10))
     results = []
     for name, row in zip(names, proba, strict=True):
         k = int(np.argmax(row))
@@ -712,7 +772,7 @@ def cmd_predict(args):
             {
                 "file": name,
                 "label": label,
-                "name": FASHION_MNIST_CLASSES[k] if fashion else str(label),
+                "name": names[k] if names is not None else str(label),
                 "probability": round(float(row[k]), 6),
             }
         )

@@ -1,6 +1,7 @@
 """Small helpers shared across skfashion's subpackages."""
 
 import contextlib
+import hashlib
 import math
 import os
 import tempfile
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["atomic_write_path", "resolve_image_shape", "to_jsonable"]
+__all__ = ["atomic_write_path", "resolve_image_shape", "row_hashes", "to_jsonable"]
 
 
 def to_jsonable(value):
@@ -204,3 +205,44 @@ def resolve_image_shape(image_shape, n_features, image_hw, *, required):
             "width[, channels]) or set image_shape=(height, width[, channels])."
         )
     return None
+
+
+def row_hashes(X):
+    """A 64-bit hash of each sample's values, to recognise samples seen before.
+
+    Each row is hashed from its values as float32, so that the same images
+    given as ``uint8`` or as floats with the same values hash alike; other
+    scalings of the same images (for example divided by 255) do not.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, ...)
+        Samples, flat or as images.
+
+    Returns
+    -------
+    hashes : ndarray of shape (n_samples,), dtype uint64
+        One hash per sample, in the order of ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfashion.utils import row_hashes
+    >>> X = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    >>> h = row_hashes(X)
+    >>> bool((row_hashes(X.astype(float)) == h).all()), len(np.unique(h))
+    (True, 3)
+    """
+    X = np.asarray(X)
+    n = len(X)
+    flat = np.ascontiguousarray(X.reshape(n, -1), dtype=np.float32)
+    # +0.0 turns -0.0 into 0.0, so that equal values hash alike.
+    flat = flat + np.float32(0.0)
+    return np.fromiter(
+        (
+            int.from_bytes(hashlib.blake2b(row, digest_size=8).digest(), "little")
+            for row in flat
+        ),
+        dtype=np.uint64,
+        count=n,
+    )

@@ -125,12 +125,20 @@ def test_evaluate_saved_model(trained, tmp_path):
     res = run("evaluate", str(out / "model.skf"), "--data", "sample")
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("accuracy ")
+    # The model was trained on 800 of the sample's 1,000 images: evaluate
+    # says so, from the hashes the model file records.
+    assert "800 of the 1000 images of --data sample (80.0%)" in res.stderr
+    assert "not a test accuracy" in res.stderr
     report = tmp_path / "eval"
     res = run(
         "evaluate", str(out / "model.skf"), "--data", "sample", "--out", str(report)
     )
     assert res.returncode == 0, res.stderr
     assert (report / "report.html").is_file()
+    metrics = json.loads((report / "metrics.json").read_text())
+    assert metrics["data_info"]["images seen in training"] == "800 of 1000"
+    # Class names come from the model file (recorded from the data set).
+    assert "T-shirt/top" in metrics["classification_report"]
 
 
 def test_predict_png_and_npy(trained, tmp_path):
@@ -155,6 +163,9 @@ def test_predict_png_and_npy(trained, tmp_path):
     rows = json.loads(res.stdout)
     assert len(rows) == 4
     assert all(0 <= r["probability"] <= 1 and r["name"] for r in rows)
+    from skfashion.datasets import FASHION_MNIST_CLASSES
+
+    assert all(r["name"] == FASHION_MNIST_CLASSES[r["label"]] for r in rows)
     plain = run("predict", str(out / "model.skf"), str(tmp_path / "trouser.png"))
     assert plain.stdout.startswith(f"{tmp_path / 'trouser.png'}: ")
 

@@ -493,3 +493,39 @@ def test_uint8_memmap_reaches_keras_without_a_float_copy(tmp_path, sample, monke
     assert all(part.dtype == np.uint8 for part in handed)
     assert sum(part.shape[0] for part in handed) == X.shape[0]
     assert clf.pixel_range_ == "0-255"
+
+
+def test_test_time_augmentation_averages_the_views(fitted_cnn, sample_split):
+    import copy
+
+    X = sample_split[2][:50]
+    plain = fitted_cnn.predict_proba(X)
+    images = X.reshape(-1, 28, 28)
+    # Moved one pixel down, up, right and left, repeating the edge row/column.
+    down = np.concatenate([images[:, :1], images[:, :-1]], axis=1)
+    up = np.concatenate([images[:, 1:], images[:, -1:]], axis=1)
+    right = np.concatenate([images[:, :, :1], images[:, :, :-1]], axis=2)
+    left = np.concatenate([images[:, :, 1:], images[:, :, -1:]], axis=2)
+    views = [plain] + [fitted_cnn.predict_proba(v) for v in (down, up, right, left)]
+    expected = np.mean(views, axis=0)
+    expected /= expected.sum(axis=1, keepdims=True)
+    est = copy.copy(fitted_cnn).set_params(tta="shift")  # the same network
+    np.testing.assert_allclose(est.predict_proba(X), expected, rtol=1e-5)
+    est.set_params(tta="flip")
+    flipped = (plain + fitted_cnn.predict_proba(images[:, :, ::-1])) / 2
+    flipped /= flipped.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(est.predict_proba(X), flipped, rtol=1e-5)
+    assert (est.predict(X) == est.classes_[flipped.argmax(axis=1)]).all()
+    # the fitted estimator's own setting is untouched
+    assert fitted_cnn.tta is None
+
+
+def test_test_time_augmentation_needs_images(sample):
+    X, y = sample
+    est = KerasMLPClassifier(hidden_layer_sizes=(4,), epochs=1, tta="shift")
+    # 700 features are no square image: refused before training.
+    with pytest.raises(ValueError, match="tta='shift'.*image_shape"):
+        est.fit(X[:50, :700], y[:50])
+    assert not hasattr(est, "model_")
+    with pytest.raises(ValueError, match="tta"):
+        KerasMLPClassifier(tta="rotate").fit(X[:50], y[:50])

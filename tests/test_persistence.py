@@ -11,7 +11,9 @@ from skfashion.models import (
     KerasCNNClassifier,
     KerasMLPClassifier,
     load_model,
+    load_model_card,
     save_model,
+    training_overlap,
 )
 
 
@@ -121,3 +123,68 @@ def test_cache_entry_is_reused(sample, tmp_path):
     assert len(list(tmp_path.iterdir())) == 2
     with pytest.raises(ValueError, match="cache_dir needs an int random_state"):
         KerasMLPClassifier(hidden_layer_sizes=(8,), cache_dir=tmp_path).fit(X, y)
+
+
+def test_model_card_records_the_training_data(fitted, sample_split, tmp_path):
+    X, _, X_test, _ = sample_split
+    names = [f"class {c}" for c in fitted.classes_]
+    path = save_model(
+        fitted,
+        tmp_path / "m.skf",
+        X_train=X,
+        data_source="the sample",
+        target_names=names,
+    )
+    card = load_model_card(path)
+    assert card.estimator == "KerasCNNClassifier"
+    assert (card.data_source, card.n_train_samples) == ("the sample", len(X))
+    assert card.target_names == names
+    assert card.classes == fitted.classes_.tolist()
+    # The same images, as floats or shuffled, are recognised; others are not.
+    assert training_overlap(card, X[::-1].astype(np.float64)) == len(X)
+    assert training_overlap(card, X_test) == 0
+    assert training_overlap(card, np.concatenate([X_test, X[:7]])) == 7
+    # Without X_train nothing is recorded, and overlap is unknown, not 0.
+    bare = load_model_card(save_model(fitted, tmp_path / "bare.skf"))
+    assert bare.n_train_samples is None and bare.target_names is None
+    assert training_overlap(bare, X) is None
+    load_model(path)  # the record does not get in the way of loading
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"target_names": ["a", "b"]}, "target_names must hold 10 distinct"),
+        ({"target_names": ["a"] * 10}, "target_names must hold 10 distinct"),
+        ({"data_source": 3}, "data_source must be a str"),
+    ],
+)
+def test_save_model_refuses_bad_card_fields(fitted, tmp_path, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        save_model(fitted, tmp_path / "m.skf", **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "field, value, drop_rows, match",
+    [
+        ("target_names", ["x"] * 10, False, "data.target_names"),
+        ("n_samples", -4, False, "data.n_samples"),
+        ("source", {"a": 1}, False, "data.source"),
+        ("n_samples", 3, False, "declares"),
+        ("n_samples", 800, True, "no training_rows.u64 member"),
+    ],
+)
+def test_corrupt_model_card(
+    fitted, sample_split, tmp_path, field, value, drop_rows, match
+):
+    good = save_model(fitted, tmp_path / "good.skf", X_train=sample_split[0])
+    bad = tmp_path / "bad.skf"
+
+    def edit(meta):
+        meta["data"][field] = value
+        return meta
+
+    _rewrite(good, bad, meta=edit, drop="training_rows.u64" if drop_rows else None)
+    with pytest.raises(ModelFileError, match=match):
+        load_model_card(bad)

@@ -21,7 +21,6 @@ from sklearn.preprocessing import label_binarize
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..datasets import FASHION_MNIST_CLASSES
 from ..utils import to_jsonable
 
 __all__ = ["EvaluationResult", "evaluate"]
@@ -44,10 +43,11 @@ HEADLINE_METRICS = (
 
 # --------------------------------------------------------------------- helpers
 def default_target_names(classes):
-    """Display names of ``classes``.
+    """Display names of ``classes`` when no ``target_names`` are given.
 
-    Ten integer classes 0-9 are taken to be Fashion-MNIST's and get its class
-    names; any other classes are named by ``str(label)``.
+    Each class is named by ``str(label)``: class names belong to a data set
+    (for example ``fetch_fashion_mnist().target_names``), so pass them as
+    ``target_names`` to name classes otherwise.
 
     Parameters
     ----------
@@ -62,16 +62,12 @@ def default_target_names(classes):
     Examples
     --------
     >>> from skfashion.metrics import default_target_names
-    >>> default_target_names(range(10))[:2]
-    ['T-shirt/top', 'Trouser']
+    >>> default_target_names(range(3))
+    ['0', '1', '2']
     >>> default_target_names(["cat", "dog"])
     ['cat', 'dog']
     """
-    classes = list(np.asarray(classes).tolist())
-    is_int = all(isinstance(c, int) and not isinstance(c, bool) for c in classes)
-    if is_int and classes == list(range(len(FASHION_MNIST_CLASSES))):
-        return list(FASHION_MNIST_CLASSES)
-    return [str(c) for c in classes]
+    return [str(c) for c in np.asarray(classes).tolist()]
 
 
 def _check_target_names(target_names, classes):

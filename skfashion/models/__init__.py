@@ -3,7 +3,13 @@
 from ._cnn import KerasCNNClassifier
 from ._image import KerasImageClassifier
 from ._mlp import KerasMLPClassifier
-from ._persistence import check_saveable_labels, load_model, save_model
+from ._persistence import (
+    check_saveable_labels,
+    load_model,
+    load_model_card,
+    save_model,
+    training_overlap,
+)
 
 __all__ = [
     "KerasCNNClassifier",
@@ -11,5 +17,7 @@ __all__ = [
     "KerasMLPClassifier",
     "check_saveable_labels",
     "load_model",
+    "load_model_card",
     "save_model",
+    "training_overlap",
 ]

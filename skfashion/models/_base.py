@@ -85,6 +85,26 @@ class _NewModelTracingFilter(logging.Filter):
 logging.getLogger("tensorflow").addFilter(_NewModelTracingFilter())
 
 
+def _shifted(images, axis, step):
+    """``images`` moved one pixel along ``axis``, repeating the edge."""
+    n = images.shape[axis]
+    index = np.clip(np.arange(n) - step, 0, n - 1)
+    return np.take(images, index, axis=axis)
+
+
+#: The extra views of each test-time augmentation, as functions of a batch
+#: of images shaped (n, height, width, channels).
+TTA_VIEWS = {
+    "shift": (
+        lambda im: _shifted(im, 1, 1),
+        lambda im: _shifted(im, 1, -1),
+        lambda im: _shifted(im, 2, 1),
+        lambda im: _shifted(im, 2, -1),
+    ),
+    "flip": (lambda im: im[:, :, ::-1],),
+}
+
+
 def _positive_ints(value):
     return isinstance(value, (tuple, list)) and all(
         isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in value
@@ -129,6 +149,7 @@ class _BaseImageClassifier(KerasClassifier):
         "l2": [Interval(Real, 0, None, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
+        "tta": [StrOptions(set(TTA_VIEWS)), None],
         "lr_schedule": [StrOptions(set(SCHEDULES))],
         "warmup": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -274,6 +295,7 @@ class _BaseImageClassifier(KerasClassifier):
         self._check_callbacks()
         continuing = bool(self.warm_start) and hasattr(self, "model_")
         X = self._prepare_X(X, reset=not continuing)
+        self._check_tta()  # before training, not at the first predict
         y = self._prepare_y(y, X.shape[0])
         if continuing:
             unseen = np.setdiff1d(np.unique(y), self.classes_)
@@ -764,12 +786,44 @@ class _BaseImageClassifier(KerasClassifier):
             Probabilities in the order of ``classes_``; rows sum to 1.
         """
         check_is_fitted(self)
+        self._check_tta()
         X = self._prepare_X(X, reset=False)
-        proba = self.model_.predict(
-            X, batch_size=max(self.batch_size, 1024), verbose=0
-        ).astype(np.float64)
+        proba = None
+        for view in self._tta_views(X):
+            p = self._predict_view(view)
+            proba = p if proba is None else proba + p
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
+
+    def _predict_view(self, X):
+        """The network's probabilities for prepared input ``X``, as float64."""
+        return self.model_.predict(
+            X, batch_size=max(self.batch_size, 1024), verbose=0
+        ).astype(np.float64)
+
+    def _check_tta(self):
+        if self.tta is not None and getattr(self, "image_shape_", 1) is None:
+            raise ValueError(
+                f"tta={self.tta!r} shifts or flips images, but "
+                f"{type(self).__name__} was given features of unknown image "
+                "shape; set image_shape=(height, width) or tta=None."
+            )
+
+    def _tta_views(self, X):
+        """The views of prepared input ``X`` averaged by ``predict_proba``.
+
+        ``X`` itself, then for ``tta="shift"`` the images moved by one pixel
+        up, down, left and right (the edge row or column repeated), for
+        ``tta="flip"`` the images mirrored left to right. Yielded one at a
+        time, so that memory holds one view besides ``X``.
+        """
+        yield X
+        if self.tta is None:
+            return
+        h, w = self.image_shape_
+        images = X.reshape(len(X), h, w, -1)
+        for move in TTA_VIEWS[self.tta]:
+            yield np.ascontiguousarray(move(images)).reshape(X.shape)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities for ``X``.

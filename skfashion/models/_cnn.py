@@ -119,6 +119,7 @@ class KerasCNNClassifier(_BaseImageClassifier):
         l2=0.0,
         label_smoothing=0.0,
         ema_momentum=None,
+        tta=None,
         lr_schedule="cosine",
         warmup=0.1,
         batch_size=128,
@@ -158,6 +159,7 @@ class KerasCNNClassifier(_BaseImageClassifier):
         self.l2 = l2
         self.label_smoothing = label_smoothing
         self.ema_momentum = ema_momentum
+        self.tta = tta
         self.lr_schedule = lr_schedule
         self.warmup = warmup
         self.batch_size = batch_size

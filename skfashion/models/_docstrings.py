@@ -21,6 +21,14 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
         Keep an exponential moving average of the weights with this momentum
         (the optimizer's ``use_ema``) and predict with it; None trains and
         predicts with the raw weights.
+    tta : {"shift", "flip"} or None, default=None
+        Test-time augmentation: :meth:`predict_proba` averages the
+        probabilities of each image and of its ``"shift"`` views (moved one
+        pixel up, down, left and right; 5 predictions per image) or its
+        ``"flip"`` view (mirrored left to right; 2 per image). Prediction
+        costs that many times more. Flips suit only a network trained with
+        flips: Fashion-MNIST's shoes all face one way, and flipping them at
+        prediction time costs accuracy. Training is unaffected.
     lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
         ``"cosine"``: linear warm-up then cosine decay to 0 over all training
         steps; ``"constant"``; ``"plateau"``: halve the rate when the

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from sklearn.utils import Bunch
 from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
 from .. import __version__
 from ..exceptions import ModelFileError
-from ..utils import atomic_write_path
+from ..utils import atomic_write_path, row_hashes
 from ._registry import estimator_class, registered_names
 
 FORMAT = "skfashion-model"
@@ -108,11 +109,16 @@ def check_saveable_labels(labels, name="y"):
         )
 
 
-def save_model(estimator, path):
+def save_model(estimator, path, *, X_train=None, data_source=None, target_names=None):
     """Save a fitted skfashion estimator to ``path`` in the safe format.
 
     The file is written to a temporary name and moved into place only when
     complete, so an interrupted save never leaves a truncated model.
+
+    Besides the network and the estimator, the file can record where the
+    model's training data came from: read it back with
+    :func:`load_model_card`, which also tells how many images of new data
+    the model was trained on (:func:`training_overlap`).
 
     Parameters
     ----------
@@ -120,6 +126,18 @@ def save_model(estimator, path):
         A fitted estimator.
     path : str or path-like
         Destination file (conventionally ``*.skf``).
+    X_train : array-like of shape (n_samples, ...), default=None
+        The images the estimator was trained on. When given, the file
+        records their number and a 64-bit hash of each distinct image
+        (:func:`skfashion.utils.row_hashes`, 8 bytes per image), never the
+        images themselves.
+    data_source : str, default=None
+        Where the training data came from, in words (at most 1,000
+        characters).
+    target_names : array-like of str of shape (n_classes,), default=None
+        Display name of each class, in the order of ``classes_``. Reports
+        and ``skfashion predict`` use them; without them classes are named
+        by their labels.
 
     Returns
     -------
@@ -146,6 +164,7 @@ def save_model(estimator, path):
     check_is_fitted(estimator)
     check_saveable_labels(estimator.classes_, "classes_")
     _check_layers_registered(estimator.model_)
+    data, rows = _data_record(estimator, X_train, data_source, target_names)
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -153,6 +172,7 @@ def save_model(estimator, path):
         "estimator": name,
         "params": _json_params(estimator),
         "fitted": estimator._fitted_state(),
+        "data": data,
     }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -162,7 +182,134 @@ def save_model(estimator, path):
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("estimator.json", json.dumps(meta, indent=2))
             zf.write(keras_path, "model.keras")
+            if rows is not None:
+                zf.writestr(_ROWS_MEMBER, rows.astype("<u8").tobytes())
     return path
+
+
+def _data_record(estimator, X_train, data_source, target_names):
+    """The ``data`` field of ``estimator.json`` and the training rows' hashes."""
+    if data_source is not None:
+        if not isinstance(data_source, str) or len(data_source) > _MAX_SOURCE_CHARS:
+            raise ValueError(
+                f"data_source must be a str of at most {_MAX_SOURCE_CHARS} "
+                f"characters, got {_short(data_source)}."
+            )
+    names = None
+    if target_names is not None:
+        names = [str(n) for n in np.asarray(target_names, dtype=object).ravel()]
+        if len(names) != len(estimator.classes_) or len(set(names)) != len(names):
+            raise ValueError(
+                f"target_names must hold {len(estimator.classes_)} distinct names, "
+                f"one per class in the order of classes_, got {_short(names)}."
+            )
+    rows = n_samples = None
+    if X_train is not None:
+        hashes = row_hashes(X_train)
+        n_samples = len(hashes)
+        rows = np.unique(hashes)
+    record = {"source": data_source, "n_samples": n_samples, "target_names": names}
+    return record, rows
+
+
+def load_model_card(path):
+    """What a model file says about the model, without loading the network.
+
+    Parameters
+    ----------
+    path : str or path-like
+        File written by :func:`save_model`.
+
+    Returns
+    -------
+    card : :class:`~sklearn.utils.Bunch`
+        With ``estimator`` (the class name), ``params``, ``classes``,
+        ``skfashion_version``, ``data_source`` and ``n_train_samples``
+        (``None`` when not recorded), ``target_names`` (one per class, or
+        ``None``) and ``training_rows`` (the sorted hashes of the distinct
+        training images, or ``None``).
+
+    Raises
+    ------
+    ModelFileError
+        If the file is not a valid model file.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from skfashion.datasets import load_fashion_mnist_sample
+    >>> from skfashion.models import (
+    ...     KerasMLPClassifier, load_model_card, save_model, training_overlap)
+    >>> bunch = load_fashion_mnist_sample()
+    >>> X, y = bunch.data[:600], bunch.target[:600]
+    >>> clf = KerasMLPClassifier(hidden_layer_sizes=(16,), epochs=1).fit(X, y)
+    >>> path = save_model(clf, os.path.join(tempfile.mkdtemp(), "mlp.skf"),
+    ...     X_train=X, data_source="sample", target_names=bunch.target_names)
+    >>> card = load_model_card(path)
+    >>> card.n_train_samples, card.target_names[0]
+    (600, 'T-shirt/top')
+    >>> training_overlap(card, bunch.data)
+    600
+    """
+    path = Path(path)
+    zf = _open_zip(path)
+    with zf:
+        json_info = _member_info(zf, "estimator.json", _MAX_JSON_BYTES, path)
+        raw = io.BytesIO()
+        _copy_member(zf, json_info, raw, path)
+        meta = _parse_json(raw.getvalue(), path)
+        cls, params, fitted = _check_meta(meta, path)
+        data = meta.get("data") or {}
+        rows = None
+        if data.get("n_samples") is not None:
+            info = _member_info(zf, _ROWS_MEMBER, 8 * data["n_samples"], path)
+            raw = io.BytesIO()
+            _copy_member(zf, info, raw, path)
+            rows = _check_rows(raw.getvalue(), data["n_samples"], path)
+    return Bunch(
+        estimator=cls.__name__,
+        params=params,
+        classes=list(fitted["classes"]),
+        skfashion_version=meta.get("skfashion_version"),
+        data_source=data.get("source"),
+        n_train_samples=data.get("n_samples"),
+        target_names=data.get("target_names"),
+        training_rows=rows,
+    )
+
+
+def training_overlap(card, X):
+    """How many samples of ``X`` the model of ``card`` was trained on.
+
+    Samples are matched by :func:`skfashion.utils.row_hashes` against the
+    hashes a model file records when saved with ``X_train``.
+
+    Parameters
+    ----------
+    card : Bunch
+        Returned by :func:`load_model_card`.
+    X : array-like of shape (n_samples, ...)
+        Samples, for example the data a model is about to be evaluated on.
+
+    Returns
+    -------
+    n_overlap : int or None
+        The number of samples of ``X`` among the training samples, or
+        ``None`` when the file does not record them.
+    """
+    if card.training_rows is None:
+        return None
+    return int(np.isin(row_hashes(X), card.training_rows).sum())
+
+
+def _check_rows(raw, n_samples, path):
+    rows = np.frombuffer(raw, dtype="<u8") if len(raw) % 8 == 0 else None
+    if rows is None or not 0 < len(rows) <= n_samples or (np.diff(rows) <= 0).any():
+        raise ModelFileError(
+            f"{path}: member {_ROWS_MEMBER} is not the sorted hashes of at most "
+            f"{n_samples} training images; the file is corrupt."
+        )
+    return rows.astype(np.uint64)
 
 
 def load_model(path):
@@ -193,21 +340,7 @@ def load_model(path):
         for a bad ``estimator.json``, the field.
     """
     path = Path(path)
-    try:
-        zf = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: no such model file.") from None
-    except IsADirectoryError:
-        raise ModelFileError(
-            f"{path} is a folder, not a model file; give the path of a *.skf "
-            "file written by skfashion.models.save_model or `skfashion train`."
-        ) from None
-    except OSError as exc:
-        raise ModelFileError(
-            f"{path}: cannot read the model file ({exc.strerror or exc})."
-        ) from None
-    except Exception as exc:  # BadZipFile, ValueError, ...
-        raise _not_a_model(path, exc) from None
+    zf = _open_zip(path)
     with zf, tempfile.TemporaryDirectory() as scratch:
         json_info = _member_info(zf, "estimator.json", _MAX_JSON_BYTES, path)
         keras_info = _member_info(zf, "model.keras", _MAX_KERAS_BYTES, path)
@@ -256,7 +389,31 @@ _MAX_JSON_BYTES = 10 * 2**20
 _MAX_KERAS_BYTES = 2 * 2**30
 _COPY_CHUNK = 1 << 20
 _NEVER_STORED = ("callbacks", "model")
+#: The member holding the sorted 64-bit hashes of the training images.
+_ROWS_MEMBER = "training_rows.u64"
+_MAX_SOURCE_CHARS = 1000
+#: Most training images whose hashes a file may record (8 bytes each: 64 MiB).
+_MAX_ROWS = 8 * 2**20
 _PIXEL_RANGES = ("0-255", "0-1", None)
+
+
+def _open_zip(path):
+    """The model file as an open :class:`zipfile.ZipFile`."""
+    try:
+        return zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such model file.") from None
+    except IsADirectoryError:
+        raise ModelFileError(
+            f"{path} is a folder, not a model file; give the path of a *.skf "
+            "file written by skfashion.models.save_model or `skfashion train`."
+        ) from None
+    except OSError as exc:
+        raise ModelFileError(
+            f"{path}: cannot read the model file ({exc.strerror or exc})."
+        ) from None
+    except Exception as exc:  # BadZipFile, ValueError, ...
+        raise _not_a_model(path, exc) from None
 
 
 def _not_a_model(path, exc):
@@ -397,7 +554,45 @@ def _check_meta(meta, path):
     if not isinstance(fitted, dict):
         raise _field_error(path, "fitted", f"must be an object, got {_short(fitted)}")
     _check_fitted(fitted, path)
+    _check_data(meta.get("data"), len(fitted["classes"]), path)
     return cls, _checked_params(params, path), fitted
+
+
+def _check_data(data, n_classes, path):
+    """Check the optional ``data`` field written by :func:`_data_record`."""
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        raise _field_error(path, "data", f"must be an object, got {_short(data)}")
+    source = data.get("source")
+    if source is not None and (
+        not isinstance(source, str) or len(source) > _MAX_SOURCE_CHARS
+    ):
+        raise _field_error(
+            path,
+            "data.source",
+            f"must be null or a string of at most {_MAX_SOURCE_CHARS} characters",
+        )
+    n = data.get("n_samples")
+    if n is not None and not (_is_int(n) and 0 < n <= _MAX_ROWS):
+        raise _field_error(
+            path,
+            "data.n_samples",
+            f"must be null or an integer in [1, {_MAX_ROWS}], got {_short(n)}",
+        )
+    names = data.get("target_names")
+    if names is not None and not (
+        isinstance(names, list)
+        and len(names) == n_classes
+        and all(isinstance(v, str) and len(v) <= _MAX_SOURCE_CHARS for v in names)
+        and len(set(names)) == n_classes
+    ):
+        raise _field_error(
+            path,
+            "data.target_names",
+            f"must be null or {n_classes} distinct strings, one per class, got "
+            f"{_short(names)}",
+        )
 
 
 def _check_fitted(fitted, path):
