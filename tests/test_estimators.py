@@ -369,23 +369,42 @@ def test_pickle_round_trip(module, fitted_cnn, sample_split, tmp_path):
 
 def test_fits_do_not_keep_earlier_models_alive(sample):
     # A CV search fits dozens of models in one process: neither the wrapper
-    # nor Keras' global state may keep the earlier networks alive. (TensorFlow
-    # itself still retains a few MB per compiled model, an upstream leak; see
-    # benchmarks/bench_memory.py for the resident-memory figures.)
+    # nor Keras' global state may keep the earlier networks alive, nor
+    # TensorFlow their traced train steps (Keras' optimizer once registered a
+    # custom gradient per train function in TensorFlow's global registry,
+    # which kept each traced step alive: about 9 MiB per fit; see
+    # benchmarks/bench_memory.py for the resident-memory figures).
     import gc
     import weakref
 
+    from tensorflow.python.framework import ops
+    from tensorflow.python.framework.func_graph import FuncGraph
+
+    def train_steps():
+        gc.collect()
+        return sum(
+            isinstance(o, FuncGraph) and o.name == "one_step_on_data"
+            for o in gc.get_objects()
+        )
+
     X, y = sample
     refs = []
-    for _ in range(12):
+    registry = ops._gradient_registry.list()
+    steps = None
+    for i in range(6):
         est = KerasMLPClassifier(hidden_layer_sizes=(16,), epochs=1).fit(
             X[:200], y[:200]
         )
         refs.append(weakref.ref(est.model_))
         del est
+        if i == 0:
+            steps = train_steps()
     gc.collect()
     alive = sum(ref() is not None for ref in refs)
     assert alive == 0, f"{alive} of {len(refs)} Keras models are still alive"
+    assert train_steps() <= steps, "traced train steps of finished fits are alive"
+    grown = set(ops._gradient_registry.list()) - set(registry)
+    assert not grown, f"fits registered {sorted(grown)} in TensorFlow's registry"
 
 
 _DTYPES = [

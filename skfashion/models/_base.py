@@ -52,6 +52,7 @@ from ._layers import (
     SmoothedSparseCrossentropy,
     cosine_schedule,
     make_optimizer,
+    skip_single_replica_all_reduce,
 )
 from ._persistence import check_saveable_labels, load_model, save_model
 from ._registry import register
@@ -612,6 +613,8 @@ class _BaseImageClassifier(KerasClassifier):
         )
         if self.verbose == 0:
             kwargs.setdefault("verbose", 0)
+        # Built or loaded (a warm start, a continued cache entry) alike.
+        skip_single_replica_all_reduce(self.model_.optimizer)
         try:
             super()._fit_keras_model(
                 X,
@@ -943,22 +946,24 @@ class _CacheEntry:
 
 
 class _StopOnNonFiniteLoss(keras.callbacks.Callback):
-    """Stop training at the first NaN or infinite loss, with a useful error."""
+    """Stop training after an epoch whose loss is NaN or infinite.
+
+    Checked once per epoch, on the epoch's mean loss (NaN or infinite as
+    soon as one batch is): a per-batch hook would make Keras convert every
+    batch's logs to Python numbers in step with the training, which slows
+    it down.
+    """
 
     def __init__(self, estimator):
         super().__init__()
         self._name = type(estimator).__name__
-        self._epoch = 0
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
+    def on_epoch_end(self, epoch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not np.isfinite(float(loss)):
             raise TrainingDivergedError(
-                f"{self._name}: the training loss became {float(loss)} at epoch "
-                f"{self._epoch + 1}, batch {batch + 1}; the network diverged and "
+                f"{self._name}: the training loss became {float(loss)} in epoch "
+                f"{epoch + 1}; the network diverged and "
                 "is not returned. Lower learning_rate, check that the inputs "
                 "are finite and on a sensible scale (pixel_range), or clip "
                 "gradients with optimizer__clipnorm=1.0."
