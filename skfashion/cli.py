@@ -754,7 +754,7 @@ def cmd_predict(args):
 
     model = load_model(args.model)
     # Class names as the model file records them, else the labels.
-    names = load_model_card(args.model).target_names
+    class_names = load_model_card(args.model).target_names
     shape = model.image_shape_ or (28, 28)
     images, names = [], []
     for file in args.images:
@@ -772,7 +772,7 @@ def cmd_predict(args):
             {
                 "file": name,
                 "label": label,
-                "name": names[k] if names is not None else str(label),
+                "name": class_names[k] if class_names is not None else str(label),
                 "probability": round(float(row[k]), 6),
             }
         )

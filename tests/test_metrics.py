@@ -311,6 +311,15 @@ def test_plot_roc_ovr_from_arrays(mlp, test_data):
     keep = y != 3  # a class without positives gets no curve
     displays = plot_roc_ovr(y[keep], mlp.predict_proba(X[keep]), classes=mlp.classes_)
     assert [d.line_.get_label().split(" (")[0] for d in displays] == [
+        str(c) for c in mlp.classes_ if c != 3
+    ]
+    displays = plot_roc_ovr(
+        y[keep],
+        mlp.predict_proba(X[keep]),
+        classes=mlp.classes_,
+        target_names=FASHION_MNIST_CLASSES,
+    )
+    assert [d.line_.get_label().split(" (")[0] for d in displays] == [
         n for i, n in enumerate(FASHION_MNIST_CLASSES) if i != 3
     ]
     with pytest.raises(ValueError, match="columns"):
@@ -367,7 +376,9 @@ def test_training_curves_without_history(nb):
 
 def test_misclassified_from_estimator(mlp, test_data, result):
     X, y = test_data
-    display = MisclassifiedImagesDisplay.from_estimator(mlp, X, y, n_images=16)
+    display = MisclassifiedImagesDisplay.from_estimator(
+        mlp, X, y, n_images=16, target_names=FASHION_MNIST_CLASSES
+    )
     n_wrong = int(np.sum(result.y_true != result.y_pred))
     n_shown = min(16, n_wrong)
     assert len(display.ims_) == n_shown

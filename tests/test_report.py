@@ -125,6 +125,7 @@ def report(mlp, split, bunch, tmp_path_factory):
         out_dir,
         data_info={"files": bunch.files, "n_train": 700, "n_test": 300},
         timings={"fit_seconds": 1.5, "predict_seconds": 0.25},
+        target_names=bunch.target_names,
         title="Tiny <MLP> & friends",
     )
     return path
@@ -212,7 +213,7 @@ def test_headline_numbers_equal_metrics_json(parsed, metrics):
 
 def test_metrics_json_contents(metrics, mlp, split, bunch):
     _, _, X_test, y_test = split
-    expected = evaluate(mlp, X_test, y_test).to_dict()
+    expected = evaluate(mlp, X_test, y_test, target_names=bunch.target_names).to_dict()
     assert {key: metrics[key] for key in expected} == expected
     model = metrics["model"]
     assert model["class"] == "KerasMLPClassifier"

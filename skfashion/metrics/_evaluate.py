@@ -349,9 +349,10 @@ def evaluate(estimator, X, y, *, target_names=None, top_k_confusions=5):
     >>> from sklearn.naive_bayes import GaussianNB
     >>> from skfashion.datasets import load_fashion_mnist_sample
     >>> from skfashion.metrics import evaluate
-    >>> X, y = load_fashion_mnist_sample(return_X_y=True)
+    >>> bunch = load_fashion_mnist_sample()
+    >>> X, y = bunch.data, bunch.target
     >>> clf = GaussianNB().fit(X[:600], y[:600])
-    >>> result = evaluate(clf, X[600:], y[600:])
+    >>> result = evaluate(clf, X[600:], y[600:], target_names=bunch.target_names)
     >>> result.n_samples, result.target_names[0]
     (400, 'T-shirt/top')
     >>> 0 <= result.accuracy <= result.top_2_accuracy <= 1
