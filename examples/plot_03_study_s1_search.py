@@ -23,9 +23,9 @@ from sklearn.model_selection import RandomizedSearchCV, train_test_split
 
 from skfashion.datasets import load_fashion_mnist_sample
 from skfashion.model_selection import (
+    SearchScoresDisplay,
     count_fits,
     get_preset,
-    plot_search_scores,
     search_results_table,
 )
 
@@ -90,6 +90,5 @@ print(f"test accuracy on the sample: {search.score(X_test, y_test):.3f}")
 # thinly; a halving search (next example) affords many more candidates for
 # the same number of epochs.
 
-fig = plot_search_scores(search)
-plt.figure(fig)  # hand the figure to pyplot so that it is shown
+SearchScoresDisplay.from_estimator(search)
 plt.show()

@@ -19,10 +19,10 @@ from sklearn.model_selection import ShuffleSplit
 
 from skfashion.datasets import load_fashion_mnist_sample
 from skfashion.model_selection import (
+    SearchScoresDisplay,
     count_fits,
     halving_schedule,
     make_search,
-    plot_search_scores,
 )
 from skfashion.models import KerasMLPClassifier
 
@@ -95,6 +95,5 @@ print("epochs per rung:    ", list(halving.n_resources_))
 # later rungs (more epochs) score higher, and only good candidates reach
 # them.
 
-fig = plot_search_scores(halving)
-plt.figure(fig)  # hand the figure to pyplot so that it is shown
+SearchScoresDisplay.from_estimator(halving)
 plt.show()

@@ -13,15 +13,11 @@ import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.model_selection import train_test_split
 
 from skfashion.datasets import load_fashion_mnist_sample
-from skfashion.metrics import (
-    evaluate,
-    plot_confusion_matrix,
-    plot_roc_ovr,
-    write_report,
-)
+from skfashion.metrics import OneVsRestCurvesDisplay, evaluate, write_report
 from skfashion.models import KerasCNNClassifier
 
 bunch = load_fashion_mnist_sample()
@@ -52,7 +48,16 @@ print("worst F1:", result.worst_f1_class)
 # Fashion-MNIST.
 
 fig, ax = plt.subplots(figsize=(7.5, 6.5))
-plot_confusion_matrix(result, normalize="true", ax=ax)
+ConfusionMatrixDisplay.from_estimator(
+    clf,
+    X_test,
+    y_test,
+    normalize="true",
+    display_labels=bunch.target_names,
+    values_format=".2f",
+    xticks_rotation=45,
+    ax=ax,
+)
 fig.tight_layout()
 
 # %%
@@ -61,7 +66,13 @@ fig.tight_layout()
 # One curve per class, that class against all the others, with its AUC.
 
 fig, ax = plt.subplots(figsize=(7, 6))
-plot_roc_ovr(result, ax=ax)
+OneVsRestCurvesDisplay.from_predictions(
+    result.y_true,
+    result.proba,
+    classes=result.classes,
+    target_names=result.target_names,
+    ax=ax,
+)
 fig.tight_layout()
 
 # %%

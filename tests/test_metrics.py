@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import RidgeClassifier
 from sklearn.metrics import (
+    ConfusionMatrixDisplay,
     accuracy_score,
     balanced_accuracy_score,
     classification_report,
@@ -28,12 +29,10 @@ from skfashion.datasets import FASHION_MNIST_CLASSES
 from skfashion.metrics import (
     EvaluationResult,
     MisclassifiedImagesDisplay,
+    OneVsRestCurvesDisplay,
     TrainingCurvesDisplay,
     default_target_names,
     evaluate,
-    plot_confusion_matrix,
-    plot_precision_recall_ovr,
-    plot_roc_ovr,
 )
 from skfashion.models import KerasMLPClassifier
 from skfashion.utils import to_jsonable
@@ -267,34 +266,29 @@ def test_invalid_top_k(mlp, test_data):
 
 
 # --------------------------------------------------------------------- figures
-@pytest.mark.parametrize("normalize", [None, "true"])
-def test_plot_confusion_matrix(result, normalize):
-    display = plot_confusion_matrix(result, normalize=normalize, ax=_axes())
-    cm = display.confusion_matrix
-    if normalize is None:
-        np.testing.assert_array_equal(cm, result.confusion_matrix)
-    else:
-        np.testing.assert_allclose(cm.sum(axis=1), 1)
+def test_confusion_matrix_display_with_class_names(mlp, test_data, result):
+    # The confusion matrix is scikit-learn's own display: skfashion's
+    # estimators are classifiers to it, and names come from the data set.
+    display = ConfusionMatrixDisplay.from_estimator(
+        mlp, *test_data, display_labels=FASHION_MNIST_CLASSES, ax=_axes()
+    )
+    np.testing.assert_array_equal(display.confusion_matrix, result.confusion_matrix)
     labels = [t.get_text() for t in display.ax_.get_xticklabels()]
     assert labels == list(FASHION_MNIST_CLASSES)
-    assert len(display.text_.ravel()) == 100
 
 
-def test_plot_confusion_matrix_from_estimator(mlp, test_data, result):
-    display = plot_confusion_matrix(mlp, *test_data)
-    np.testing.assert_array_equal(display.confusion_matrix, result.confusion_matrix)
-    assert display.figure_ is display.ax_.figure
-    with pytest.raises(ValueError, match="needs X and y"):
-        plot_confusion_matrix(mlp)
-    with pytest.raises(ValueError, match="must be None"):
-        plot_confusion_matrix(result, *test_data)
-
-
-def test_plot_roc_ovr(result):
-    displays = plot_roc_ovr(result, ax=_axes())
-    ax = displays[0].ax_
-    assert len(displays) == 10
-    assert all(d.ax_ is ax for d in displays)
+def test_roc_curves_display(result):
+    display = OneVsRestCurvesDisplay.from_predictions(
+        result.y_true,
+        result.proba,
+        classes=result.classes,
+        target_names=result.target_names,
+        ax=_axes(),
+    )
+    ax = display.ax_
+    assert display.figure_ is ax.figure
+    assert len(display.curves_) == 10
+    assert all(d.ax_ is ax for d in display.curves_)
     assert len(ax.get_lines()) == 11  # ten classes and the chance diagonal
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     for entry in result.per_class:
@@ -304,36 +298,52 @@ def test_plot_roc_ovr(result):
         "False positive rate",
         "True positive rate",
     )
+    # plot() draws the same display again, on other axes.
+    again = display.plot(ax=_axes())
+    assert again is display and display.ax_ is not ax
+    assert len(display.ax_.get_lines()) == 11
 
 
-def test_plot_roc_ovr_from_arrays(mlp, test_data):
+def test_curves_display_from_estimator_and_arrays(mlp, test_data, result):
     X, y = test_data
+    display = OneVsRestCurvesDisplay.from_estimator(
+        mlp, X, y, kind="precision_recall", ax=_axes()
+    )
+    from sklearn.metrics import average_precision_score
+
+    proba = mlp.predict_proba(X)
+    expected = [
+        average_precision_score(y == c, proba[:, i]) for i, c in enumerate(mlp.classes_)
+    ]
+    aps = [d.average_precision for d in display.curves_]
+    np.testing.assert_allclose(aps, expected)
     keep = y != 3  # a class without positives gets no curve
-    displays = plot_roc_ovr(y[keep], mlp.predict_proba(X[keep]), classes=mlp.classes_)
-    assert [d.line_.get_label().split(" (")[0] for d in displays] == [
+    display = OneVsRestCurvesDisplay.from_predictions(
+        y[keep], mlp.predict_proba(X[keep]), classes=mlp.classes_, ax=_axes()
+    )
+    assert [d.line_.get_label().split(" (")[0] for d in display.curves_] == [
         str(c) for c in mlp.classes_ if c != 3
     ]
-    displays = plot_roc_ovr(
-        y[keep],
-        mlp.predict_proba(X[keep]),
-        classes=mlp.classes_,
-        target_names=FASHION_MNIST_CLASSES,
-    )
-    assert [d.line_.get_label().split(" (")[0] for d in displays] == [
-        n for i, n in enumerate(FASHION_MNIST_CLASSES) if i != 3
-    ]
     with pytest.raises(ValueError, match="columns"):
-        plot_roc_ovr(y, mlp.predict_proba(X)[:, :5])
-    with pytest.raises(ValueError, match="needs proba"):
-        plot_roc_ovr(y)
+        OneVsRestCurvesDisplay.from_predictions(y, mlp.predict_proba(X)[:, :5])
+    with pytest.raises(ValueError, match="need proba"):
+        OneVsRestCurvesDisplay.from_predictions(y, None)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        OneVsRestCurvesDisplay.from_estimator(mlp, X, y, kind="pr")
 
 
-def test_plot_precision_recall_ovr(result):
-    displays = plot_precision_recall_ovr(result, ax=_axes())
-    ax = displays[0].ax_
-    assert len(displays) == 10
-    assert len(ax.get_lines()) == 10
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+def test_precision_recall_curves_display(result):
+    display = OneVsRestCurvesDisplay.from_predictions(
+        result.y_true,
+        result.proba,
+        classes=result.classes,
+        target_names=result.target_names,
+        kind="precision_recall",
+        ax=_axes(),
+    )
+    assert len(display.curves_) == 10
+    assert len(display.ax_.get_lines()) == 10
+    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
     assert all("AP = " in text for text in legend)
     assert legend[0].startswith("T-shirt/top (AP = ")
 

@@ -20,7 +20,7 @@ from sklearn.naive_bayes import GaussianNB
 
 from skfashion.datasets import load_fashion_mnist_sample
 from skfashion.metrics import evaluate, write_report
-from skfashion.model_selection import plot_search_scores, search_results_table
+from skfashion.model_selection import SearchScoresDisplay, search_results_table
 from skfashion.models import KerasMLPClassifier
 
 SECTIONS = (
@@ -398,8 +398,10 @@ def test_search_figure_axes(split):
         [{"var_smoothing": [1e-9, 1e-5, 1e-1]}, {"priors": [None, [0.1] * 10]}],
         cv=2,
     ).fit(X[:200], y[:200])
-    fig = plot_search_scores(grid)
+    display = SearchScoresDisplay.from_estimator(grid)
+    fig = display.figure_
     axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    assert list(display.axes_[:2]) == axes
     by_name = {ax.get_xlabel(): ax for ax in axes}
     assert set(by_name) == {"var_smoothing", "priors"}
     assert by_name["var_smoothing"].get_xscale() == "log"

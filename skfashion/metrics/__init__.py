@@ -6,18 +6,16 @@ from ._evaluate import (
     default_target_names,
     evaluate,
 )
-from ._figures import plot_confusion_matrix, plot_precision_recall_ovr, plot_roc_ovr
+from ._figures import OneVsRestCurvesDisplay
 from ._report import report_files, write_report
 
 __all__ = [
     "EvaluationResult",
     "MisclassifiedImagesDisplay",
+    "OneVsRestCurvesDisplay",
     "TrainingCurvesDisplay",
     "default_target_names",
     "evaluate",
-    "plot_confusion_matrix",
-    "plot_precision_recall_ovr",
-    "plot_roc_ovr",
     "report_files",
     "write_report",
 ]

@@ -13,11 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from ..model_selection import (
-    plot_search_scores,
+    SearchScoresDisplay,
     ranking_score_name,
     search_results_table,
 )
@@ -29,7 +30,7 @@ from ._displays import (
     _to_images,
 )
 from ._evaluate import HEADLINE_METRICS, _check_evaluation_input, evaluate
-from ._figures import plot_confusion_matrix, plot_precision_recall_ovr, plot_roc_ovr
+from ._figures import OneVsRestCurvesDisplay
 
 __all__ = ["report_files", "write_report"]
 
@@ -95,22 +96,42 @@ def _make_figures(estimator, X, result, search):
         ),
     ):
         fig, ax = _figure((7.5, 6.5))
-        plot_confusion_matrix(result, normalize=normalize, ax=ax[0, 0])
+        ax = ax[0, 0]
+        ConfusionMatrixDisplay.from_predictions(
+            result.y_true,
+            result.y_pred,
+            labels=result.classes,
+            normalize=normalize,
+            display_labels=result.target_names,
+            ax=ax,
+            cmap="Blues",
+            values_format="d" if normalize is None else ".2f",
+            xticks_rotation=45,
+        )
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
+        ax.set_title(caption.rstrip("."))
         figures.append((f"{stem}.png", caption, _png(fig)))
 
-    fig, ax = _figure((7, 6.5))
-    plot_roc_ovr(result, ax=ax[0, 0])
-    figures.append(("roc_ovr.png", "One-vs-rest ROC curves with ROC-AUC.", _png(fig)))
-
-    fig, ax = _figure((7, 6.5))
-    plot_precision_recall_ovr(result, ax=ax[0, 0])
-    figures.append(
+    for kind, stem, caption in (
+        ("roc", "roc_ovr", "One-vs-rest ROC curves with ROC-AUC."),
         (
-            "precision_recall_ovr.png",
+            "precision_recall",
+            "precision_recall_ovr",
             "One-vs-rest precision-recall curves with average precision (AP).",
-            _png(fig),
+        ),
+    ):
+        fig, ax = _figure((7, 6.5))
+        OneVsRestCurvesDisplay.from_predictions(
+            result.y_true,
+            result.proba,
+            classes=result.classes,
+            target_names=result.target_names,
+            kind=kind,
+            ax=ax[0, 0],
         )
-    )
+        figures.append((f"{stem}.png", caption, _png(fig)))
 
     history = _find_attribute(estimator, "history_")
     metrics = [m for m in ("loss", "accuracy") if history and m in history]
@@ -160,18 +181,25 @@ def _make_figures(estimator, X, result, search):
             )
         )
 
-    if search is not None:
-        fig = plot_search_scores(search)
-        if fig is not None:
-            figures.append(
-                (
-                    "search_scores.png",
-                    "Mean test score of each search candidate against each searched "
-                    "parameter; the star marks the chosen candidate.",
-                    _png(fig),
-                )
+    params = [] if search is None else _searched_params(search)
+    if params:
+        n_cols = min(len(params), 3)
+        n_rows = math.ceil(len(params) / n_cols)
+        fig, ax = _figure((4.2 * n_cols, 3.4 * n_rows), n_rows, n_cols)
+        SearchScoresDisplay.from_estimator(search, ax=ax)
+        figures.append(
+            (
+                "search_scores.png",
+                "Mean test score of each search candidate against each searched "
+                "parameter; the star marks the chosen candidate.",
+                _png(fig),
             )
+        )
     return figures
+
+
+def _searched_params(search):
+    return [k for k in search.cv_results_ if k.startswith("param_")]
 
 
 # ----------------------------------------------------------------------- HTML

@@ -10,11 +10,12 @@ from ._search import (
     share_cores_between_workers,
     tf_threads_for,
 )
-from ._summary import plot_search_scores, ranking_score_name, search_results_table
+from ._summary import SearchScoresDisplay, ranking_score_name, search_results_table
 
 __all__ = [
     "HalvingEpochsSearchCV",
     "Preset",
+    "SearchScoresDisplay",
     "check_search_space",
     "count_fits",
     "fit_search",
@@ -22,7 +23,6 @@ __all__ = [
     "halving_schedule",
     "list_presets",
     "make_search",
-    "plot_search_scores",
     "ranking_score_name",
     "search_results_table",
     "share_cores_between_workers",

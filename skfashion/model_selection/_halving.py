@@ -172,6 +172,10 @@ class HalvingEpochsSearchCV(BaseSearchCV):
     ([1, 4], [3, 1])
     """
 
+    #: What the rungs grow, named like scikit-learn's halving searchers'
+    #: ``resource`` parameter (here fixed, so not a parameter).
+    resource = "epochs"
+
     _parameter_constraints = {
         **BaseSearchCV._parameter_constraints,
         "param_distributions": [dict, list],

@@ -134,85 +134,187 @@ def _shorten(text, width=24):
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
-def plot_search_scores(search):
-    """Mean test score against each searched parameter, one subplot each.
+class SearchScoresDisplay:
+    """Mean test score of each search candidate against each searched parameter.
+
+    One subplot per parameter: numeric parameters spanning more than a
+    decade get a log axis, others are shown as categories; the candidates of
+    each rung of a halving search get their own colour, and the chosen
+    candidate is starred. Build it with :meth:`from_estimator`.
 
     Parameters
     ----------
-    search : fitted BaseSearchCV
-        Random, grid or halving search.
+    cv_results : dict
+        A fitted search's ``cv_results_``.
+    score_name : str
+        The ranking score; ``cv_results`` holds it as
+        ``mean_test_<score_name>`` (see :func:`ranking_score_name`).
+    best_index : int or None, default=None
+        Row of the chosen candidate, starred when given.
+    resource : str, default="resources"
+        Name of the resource of a halving search's rungs, for the legend.
 
-    Returns
-    -------
-    figure : matplotlib.figure.Figure or None
-        Numeric parameters spanning more than a decade get a log axis;
-        others are shown as categories; the chosen candidate is starred.
-        None when the search has no searched parameter.
+    Attributes
+    ----------
+    axes_ : ndarray of matplotlib Axes
+        One axes per searched parameter (extra axes are switched off).
+    figure_ : matplotlib Figure
+        The figure holding ``axes_``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skfashion.datasets import load_fashion_mnist_sample
+    >>> from skfashion.model_selection import SearchScoresDisplay
+    >>> X, y = load_fashion_mnist_sample(return_X_y=True)
+    >>> search = GridSearchCV(
+    ...     GaussianNB(), {"var_smoothing": [1e-9, 1e-5, 1e-1]}, cv=2).fit(X, y)
+    >>> display = SearchScoresDisplay.from_estimator(search)
+    >>> display.axes_[0].get_xscale()
+    'log'
     """
-    from matplotlib.figure import Figure
 
-    results = search.cv_results_
-    suffix = ranking_score_name(search)
-    names = [k[len("param_") :] for k in results if k.startswith("param_")]
-    if not names:
-        return None
-    scores = np.asarray(results[f"mean_test_{suffix}"], dtype=np.float64)
-    n = len(scores)
-    iters = np.asarray(results.get("iter", np.zeros(n, dtype=int)))
-    n_cols = min(len(names), 3)
-    n_rows = math.ceil(len(names) / n_cols)
-    fig = Figure(figsize=(4.2 * n_cols, 3.4 * n_rows), layout="constrained")
-    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
-    best = getattr(search, "best_index_", None)
-    for ax, name in zip(axes, names, strict=False):
-        column = results[f"param_{name}"]
-        mask = np.ma.getmaskarray(column) | np.isnan(scores)
-        values = [v for v, m in zip(np.ma.getdata(column), mask, strict=True) if not m]
-        keep = np.flatnonzero(~mask)
-        numeric = bool(values) and all(_is_number(v) for v in values)
-        if numeric:
-            x = np.asarray(values, dtype=np.float64)
-            positive = x[x > 0]
-            if len(positive) == len(x) and x.max() / x.min() > 10:
-                ax.set_xscale("log")
-        else:
-            labels = [str(v) for v in values]
-            categories = list(dict.fromkeys(labels))
-            x = np.array([categories.index(v) for v in labels], dtype=np.float64)
-            ax.set_xticks(range(len(categories)))
-            ax.set_xticklabels(
-                [_shorten(c) for c in categories], rotation=30, ha="right", fontsize=8
+    def __init__(self, cv_results, *, score_name, best_index=None, resource=None):
+        self.cv_results = cv_results
+        self.score_name = score_name
+        self.best_index = best_index
+        self.resource = resource
+
+    @classmethod
+    def from_estimator(cls, search, *, ax=None):
+        """Plot the scores of a fitted search.
+
+        Parameters
+        ----------
+        search : fitted BaseSearchCV
+            Random, grid or halving search, scikit-learn's or skfashion's.
+        ax : array-like of matplotlib Axes, default=None
+            At least one axes per searched parameter; a new figure is made
+            when None.
+
+        Returns
+        -------
+        display : SearchScoresDisplay
+            The display, plotted.
+
+        Raises
+        ------
+        ValueError
+            When the search has no searched parameter.
+        """
+        check_is_fitted(search, "cv_results_")
+        display = cls(
+            search.cv_results_,
+            score_name=ranking_score_name(search),
+            best_index=getattr(search, "best_index_", None),
+            resource=getattr(search, "resource", None),
+        )
+        return display.plot(ax=ax)
+
+    def plot(self, *, ax=None):
+        """Draw the scores.
+
+        Parameters
+        ----------
+        ax : array-like of matplotlib Axes, default=None
+            At least one axes per searched parameter; a new figure is made
+            when None.
+
+        Returns
+        -------
+        display : SearchScoresDisplay
+            ``self``, with ``axes_`` and ``figure_``.
+        """
+        results = self.cv_results
+        suffix = self.score_name
+        names = [k[len("param_") :] for k in results if k.startswith("param_")]
+        if not names:
+            raise ValueError(
+                "the search has no searched parameter (cv_results has no "
+                "param_* column), so there is no score to plot against one."
             )
-            ax.set_xlim(-0.5, len(categories) - 0.5)
-        for it in np.unique(iters[keep]):
-            sel = iters[keep] == it
-            label = None
-            if "iter" in results:
-                label = f"iter {it}"
-                if "n_resources" in results:
-                    resource = getattr(search, "resource", "resources")
-                    n_resources = results["n_resources"][keep[sel][0]]
-                    label += f" ({resource}={n_resources})"
-            ax.scatter(x[sel], scores[keep][sel], s=22, alpha=0.8, label=label)
-        if best is not None and best in keep:
-            k = int(np.flatnonzero(keep == best)[0])
-            ax.scatter(
-                x[k],
-                scores[best],
-                s=140,
-                marker="*",
-                color="crimson",
-                zorder=3,
-                label="best",
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            n_cols = min(len(names), 3)
+            n_rows = math.ceil(len(names) / n_cols)
+            fig, ax = plt.subplots(
+                n_rows,
+                n_cols,
+                squeeze=False,
+                figsize=(4.2 * n_cols, 3.4 * n_rows),
+                layout="constrained",
             )
-        ax.set_xlabel(name, fontsize=9)
-        ax.set_ylabel(f"mean test {suffix}")
-        ax.grid(True, alpha=0.3)
-    axes[0].legend(fontsize="x-small")
-    for ax in axes[len(names) :]:
-        ax.set_axis_off()
-    fig.suptitle("Mean cross-validated score against each searched parameter")
-    return fig
+        axes = np.asarray(ax, dtype=object).ravel()
+        if len(axes) < len(names):
+            raise ValueError(
+                f"ax has {len(axes)} axes but the search has {len(names)} "
+                "searched parameters; give one axes per parameter or ax=None."
+            )
+        scores = np.asarray(results[f"mean_test_{suffix}"], dtype=np.float64)
+        n = len(scores)
+        iters = np.asarray(results.get("iter", np.zeros(n, dtype=int)))
+        best = self.best_index
+        for axis, name in zip(axes, names, strict=False):
+            _plot_parameter(axis, results, name, scores, iters, best, self.resource)
+            axis.set_ylabel(f"mean test {suffix}")
+        axes[0].legend(fontsize="x-small")
+        for axis in axes[len(names) :]:
+            axis.set_axis_off()
+        self.axes_ = axes
+        self.figure_ = axes[0].figure
+        self.figure_.suptitle(
+            "Mean cross-validated score against each searched parameter"
+        )
+        return self
+
+
+def _plot_parameter(ax, results, name, scores, iters, best, resource):
+    """Scatter the scores against parameter ``name`` on ``ax``."""
+    column = results[f"param_{name}"]
+    mask = np.ma.getmaskarray(column) | np.isnan(scores)
+    values = [v for v, m in zip(np.ma.getdata(column), mask, strict=True) if not m]
+    keep = np.flatnonzero(~mask)
+    numeric = bool(values) and all(_is_number(v) for v in values)
+    if numeric:
+        x = np.asarray(values, dtype=np.float64)
+        positive = x[x > 0]
+        if len(positive) == len(x) and x.max() / x.min() > 10:
+            ax.set_xscale("log")
+    else:
+        labels = [str(v) for v in values]
+        categories = list(dict.fromkeys(labels))
+        x = np.array([categories.index(v) for v in labels], dtype=np.float64)
+        ax.set_xticks(range(len(categories)))
+        ax.set_xticklabels(
+            [_shorten(c) for c in categories], rotation=30, ha="right", fontsize=8
+        )
+        ax.set_xlim(-0.5, len(categories) - 0.5)
+    for it in np.unique(iters[keep]):
+        sel = iters[keep] == it
+        label = None
+        if "iter" in results:
+            label = f"iter {it}"
+            if "n_resources" in results:
+                n_resources = results["n_resources"][keep[sel][0]]
+                label += f" ({resource or 'resources'}={n_resources})"
+        ax.scatter(x[sel], scores[keep][sel], s=22, alpha=0.8, label=label)
+    if best is not None and best in keep:
+        k = int(np.flatnonzero(keep == best)[0])
+        ax.scatter(
+            x[k],
+            scores[best],
+            s=140,
+            marker="*",
+            color="crimson",
+            zorder=3,
+            label="best",
+        )
+    ax.set_xlabel(name, fontsize=9)
+    ax.grid(True, alpha=0.3)
 
 
 # ---------------------------------------------------------------- parameters
