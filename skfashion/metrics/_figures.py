@@ -59,7 +59,7 @@ class OneVsRestCurvesDisplay:
     >>> display = OneVsRestCurvesDisplay.from_predictions(
     ...     y, proba, kind="precision_recall", ax=Figure().subplots())
     >>> [round(d.average_precision, 3) for d in display.curves_]
-    [1.0, 0.833, 1.0]
+    [1.0, 0.75, 1.0]
     """
 
     def __init__(self, y_true, proba, *, classes, target_names=None, kind="roc"):
