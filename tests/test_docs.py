@@ -190,3 +190,39 @@ def test_screenshot_is_not_blank(chromium, built_docs, tmp_path, page):
     # A blank or error page has a handful of distinct rows; a page with
     # text and figures has hundreds.
     assert distinct_rows > 200, distinct_rows
+
+
+def test_report_renders_in_a_browser(chromium, fitted_tiny_mlp, sample_split, tmp_path):
+    # The HTML report of write_report, opened from disk as a user would: one
+    # self-contained page whose figures are all inline and drawn.
+    from skfashion.datasets import FASHION_MNIST_CLASSES
+    from skfashion.metrics import write_report
+
+    _, _, X_test, y_test = sample_split
+    report = write_report(
+        fitted_tiny_mlp,
+        X_test,
+        y_test,
+        tmp_path / "run",
+        target_names=FASHION_MNIST_CLASSES,
+        title="Browser check",
+    )
+    dom, page = _dump_dom(chromium, report, tmp_path / "profile")
+    assert "Browser check" in page.title
+    assert len(page.images) >= 5  # confusion matrices, curves, mistakes
+    assert all(src.startswith("data:image/png;base64,") for src in page.images)
+    assert "Headline metrics" in dom and "Classification report" in dom
+    assert "T-shirt/top" in dom  # class names, from target_names
+    shot = tmp_path / "report.png"
+    result = _run_chromium(
+        chromium,
+        tmp_path / "profile",
+        "--virtual-time-budget=5000",
+        "--window-size=1280,2400",
+        f"--screenshot={shot}",
+        report.as_uri(),
+    )
+    assert shot.is_file(), result.stderr[-2000:]
+    width, height, distinct_rows = _png_size_and_colours(shot)
+    assert (width, height) == (1280, 2400)
+    assert distinct_rows > 300, distinct_rows
