@@ -1,36 +1,24 @@
 """Self-contained HTML evaluation report of a fitted classifier."""
 
-import base64
-import html
 import inspect
-import io
 import json
-import math
 import os
 import secrets
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from ..model_selection import (
-    SearchScoresDisplay,
     ranking_score_name,
     search_results_table,
 )
 from ..utils import to_jsonable
-from ._displays import (
-    MisclassifiedImagesDisplay,
-    TrainingCurvesDisplay,
-    _find_attribute,
-    _to_images,
-)
 from ._evaluate import HEADLINE_METRICS, _check_evaluation_input, evaluate
-from ._figures import OneVsRestCurvesDisplay
+from ._report_figures import make_figures
+from ._report_html import render_html
 
 __all__ = ["report_files", "write_report"]
 
@@ -39,8 +27,6 @@ METRICS_FILE = "metrics.json"
 FIGURES_DIR = "figures"
 #: Hidden folder a report is assembled in, inside an existing run folder.
 REPORT_TMP_PREFIX = ".report.tmp-"
-_MAX_LIST_ITEMS = 20
-_DPI = 100
 
 
 def _default_of(owner, name):
@@ -71,448 +57,6 @@ def _changed_params(estimator, params):
 
 
 # -------------------------------------------------------------------- figures
-def _png(fig):
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_DPI)
-    return buffer.getvalue()
-
-
-def _figure(figsize, nrows=1, ncols=1):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig, fig.subplots(nrows, ncols, squeeze=False)
-
-
-def _make_figures(estimator, X, result, search):
-    """All report figures as ``[(file name, caption, PNG bytes)]``."""
-    figures = []
-    for normalize, stem, caption in (
-        (None, "confusion_matrix", "Confusion matrix (counts)."),
-        (
-            "true",
-            "confusion_matrix_normalized",
-            "Confusion matrix normalised over true classes (rows sum to 1).",
-        ),
-    ):
-        fig, ax = _figure((7.5, 6.5))
-        ax = ax[0, 0]
-        ConfusionMatrixDisplay.from_predictions(
-            result.y_true,
-            result.y_pred,
-            labels=result.classes,
-            normalize=normalize,
-            display_labels=result.target_names,
-            ax=ax,
-            cmap="Blues",
-            values_format="d" if normalize is None else ".2f",
-            xticks_rotation=45,
-        )
-        for label in ax.get_xticklabels():
-            label.set_horizontalalignment("right")
-            label.set_rotation_mode("anchor")
-        ax.set_title(caption.rstrip("."))
-        figures.append((f"{stem}.png", caption, _png(fig)))
-
-    for kind, stem, caption in (
-        ("roc", "roc_ovr", "One-vs-rest ROC curves with ROC-AUC."),
-        (
-            "precision_recall",
-            "precision_recall_ovr",
-            "One-vs-rest precision-recall curves with average precision (AP).",
-        ),
-    ):
-        fig, ax = _figure((7, 6.5))
-        OneVsRestCurvesDisplay.from_predictions(
-            result.y_true,
-            result.proba,
-            classes=result.classes,
-            target_names=result.target_names,
-            kind=kind,
-            ax=ax[0, 0],
-        )
-        figures.append((f"{stem}.png", caption, _png(fig)))
-
-    history = _find_attribute(estimator, "history_")
-    metrics = [m for m in ("loss", "accuracy") if history and m in history]
-    if metrics:
-        display = TrainingCurvesDisplay(history, metrics=metrics)
-        fig, ax = _figure((5 * len(metrics), 3.8), 1, len(metrics))
-        display.plot(ax=ax.ravel())
-        validated = any(f"val_{m}" in history for m in metrics)
-        caption = (
-            "Training curves: "
-            + " and ".join(metrics)
-            + " per epoch, "
-            + ("training vs validation." if validated else "on the training data.")
-        )
-        figures.append(("training_curves.png", caption, _png(fig)))
-
-    image_shape = None
-    if np.ndim(X) == 2:
-        image_shape = _find_attribute(estimator, "image_shape_")
-    try:
-        _to_images(X[:1], image_shape)
-    except ValueError:
-        pass  # not image data: no image grid
-    else:
-        n_wrong = int(np.sum(result.y_true != result.y_pred))
-        n_images = min(16, n_wrong)
-        n_cols = max(1, min(8, n_images))
-        n_rows = max(1, math.ceil(n_images / n_cols))
-        fig, ax = _figure((1.9 * n_cols, 2.2 * n_rows), n_rows, n_cols)
-        MisclassifiedImagesDisplay.from_predictions(
-            X,
-            result.y_true,
-            result.y_pred,
-            result.proba,
-            classes=result.classes,
-            target_names=result.target_names,
-            n_images=n_images,
-            image_shape=image_shape,
-            ax=ax,
-        )
-        figures.append(
-            (
-                "misclassified.png",
-                f"The {n_images} most confident mistakes (of {n_wrong}): true and "
-                "predicted class, with the predicted probability.",
-                _png(fig),
-            )
-        )
-
-    params = [] if search is None else _searched_params(search)
-    if params:
-        n_cols = min(len(params), 3)
-        n_rows = math.ceil(len(params) / n_cols)
-        fig, ax = _figure((4.2 * n_cols, 3.4 * n_rows), n_rows, n_cols)
-        SearchScoresDisplay.from_estimator(search, ax=ax)
-        figures.append(
-            (
-                "search_scores.png",
-                "Mean test score of each search candidate against each searched "
-                "parameter; the star marks the chosen candidate.",
-                _png(fig),
-            )
-        )
-    return figures
-
-
-def _searched_params(search):
-    return [k for k in search.cv_results_ if k.startswith("param_")]
-
-
-# ----------------------------------------------------------------------- HTML
-_CSS = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
-       margin: 2em auto; max-width: 1100px; color: #222; line-height: 1.45; }
-h1 { border-bottom: 2px solid #345; padding-bottom: .3em; }
-h2 { margin-top: 2em; color: #345; }
-table { border-collapse: collapse; margin: .6em 0; font-size: .92em; }
-th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left;
-         vertical-align: top; }
-th { background: #eef2f6; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.changed td { background: #fff6d6; font-weight: 600; }
-tr.best td { background: #e4f4e4; }
-code, pre { font-family: Menlo, Consolas, monospace; font-size: .9em; }
-pre { background: #f6f8fa; padding: .8em; overflow-x: auto; }
-figure { margin: 1.2em 0; }
-figure img { max-width: 100%; border: 1px solid #ddd; }
-figcaption { color: #555; font-size: .9em; }
-.muted { color: #777; }
-"""
-
-
-def _esc(value):
-    return html.escape(str(value), quote=True)
-
-
-def _fmt(value):
-    """The one formatting of numbers in the report: floats to 4 decimals."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value)
-
-
-def _num_cell(value, *, count=False, **attrs):
-    extra = "".join(f' {k.replace("_", "-")}="{_esc(v)}"' for k, v in attrs.items())
-    if value is not None and not isinstance(value, str):
-        extra += f' data-value="{_esc(json.dumps(value))}"'
-    text = _fmt(round(value) if count and isinstance(value, float) else value)
-    return f'<td class="num"{extra}>{_esc(text)}</td>'
-
-
-def _row_class(name, condition):
-    return f' class="{name}"' if condition else ""
-
-
-def _param_text(value):
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def _render_value(value):
-    """Any JSON-safe value as HTML: dicts become nested tables."""
-    if isinstance(value, dict):
-        if not value:
-            return '<span class="muted">(empty)</span>'
-        rows = "".join(
-            f"<tr><th>{_esc(k)}</th><td>{_render_value(v)}</td></tr>"
-            for k, v in value.items()
-        )
-        return f"<table>{rows}</table>"
-    if isinstance(value, list):
-        if value and all(isinstance(v, dict) for v in value):
-            return "".join(_render_value(v) for v in value)
-        shown = ", ".join(_esc(_fmt(v)) for v in value[:_MAX_LIST_ITEMS])
-        if len(value) > _MAX_LIST_ITEMS:
-            shown += f' <span class="muted">&hellip; ({len(value)} items)</span>'
-        return f"[{shown}]"
-    return _esc(_fmt(value))
-
-
-def _section(section_id, title, body):
-    return f'<section id="{section_id}">\n<h2>{_esc(title)}</h2>\n{body}\n</section>'
-
-
-def _table(header, rows):
-    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
-    return f"<table>\n<tr>{head}</tr>\n" + "\n".join(rows) + "\n</table>"
-
-
-def _summary_html(data):
-    rows = [
-        f"<tr><th>{_esc(name.replace('_', ' '))}</th>"
-        f"{_num_cell(data[name], data_metric=name)}</tr>"
-        for name in HEADLINE_METRICS
-    ]
-    body = _table(["metric", "value"], rows)
-    findings = []
-    worst = data["worst_f1_class"]
-    findings.append(
-        f"<li>Lowest F1: <strong>{_esc(worst['name'])}</strong> "
-        f'(<span data-metric="worst_f1_class.f1">{_esc(_fmt(worst["f1"]))}</span>)'
-        "</li>"
-    )
-    lowest = data["lowest_auc_class"]
-    if lowest is not None:
-        findings.append(
-            f"<li>Lowest ROC-AUC: <strong>{_esc(lowest['name'])}</strong> "
-            f'(<span data-metric="lowest_auc_class.roc_auc">'
-            f"{_esc(_fmt(lowest['roc_auc']))}</span>)</li>"
-        )
-    if data["most_confused"]:
-        top = data["most_confused"][0]
-        findings.append(
-            f"<li>Most frequent mistake: <strong>{_esc(top['true_name'])}</strong> "
-            f"predicted as <strong>{_esc(top['predicted_name'])}</strong> "
-            f"({_esc(_fmt(top['count']))} times)</li>"
-        )
-    body += f"\n<p>Evaluated on {_esc(_fmt(data['n_samples']))} samples.</p>"
-    body += "\n<ul>" + "".join(findings) + "</ul>"
-    return _section("summary", "Headline metrics", body)
-
-
-def _model_html(data):
-    model = data["model"]
-    changed = set(model["changed_params"])
-    rows = [
-        f"<tr{_row_class('changed', k in changed)}><th>{_esc(k)}</th>"
-        f"<td><code>{_esc(_param_text(v))}</code></td></tr>"
-        for k, v in model["params"].items()
-    ]
-    body = (
-        f"<p>Class <code>{_esc(model['module'])}.{_esc(model['class'])}</code>; "
-        "parameters that differ from the default are highlighted.</p>\n"
-        + _table(["parameter", "value"], rows)
-        + f"\n<pre>{_esc(model['repr'])}</pre>"
-    )
-    return _section("model", "Model", body)
-
-
-def _data_html(data):
-    if data["data_info"] is None:
-        body = '<p class="muted">No data provenance was given.</p>'
-    else:
-        body = _render_value(data["data_info"])
-    return _section("data", "Data", body)
-
-
-def _timing_label(key):
-    """``"search_seconds"`` -> ``"search (s)"``; other keys with spaces."""
-    key = str(key)
-    if key.endswith("_seconds"):
-        return key[: -len("_seconds")].replace("_", " ") + " (s)"
-    return key.replace("_", " ")
-
-
-def _timings_html(data):
-    timings = data["timings"]
-    if not timings:
-        body = '<p class="muted">No timings were given.</p>'
-    else:
-        rows = [
-            f"<tr><th>{_esc(_timing_label(k))}</th>"
-            + (
-                _num_cell(v, data_timing=k)
-                if not isinstance(v, (dict, list))
-                else f"<td>{_render_value(v)}</td>"
-            )
-            + "</tr>"
-            for k, v in timings.items()
-        ]
-        body = _table(["what", "value"], rows)
-    return _section("timings", "Timings", body)
-
-
-def _report_table_html(data):
-    report = data["classification_report"]
-    rows = []
-    for key, entry in report.items():
-        if not isinstance(entry, dict):
-            # The accuracy row is a bare number in scikit-learn's dict.
-            rows.append(
-                f"<tr><th>{_esc(key)}</th><td></td><td></td>"
-                f"{_num_cell(entry, data_report=key, data_field='f1-score')}"
-                f"{_num_cell(data['n_samples'])}</tr>"
-            )
-            continue
-        cells = "".join(
-            _num_cell(entry[f], data_report=key, data_field=f)
-            for f in ("precision", "recall", "f1-score")
-        )
-        # scikit-learn stores supports as floats; they are counts.
-        cells += _num_cell(
-            entry["support"], data_report=key, data_field="support", count=True
-        )
-        rows.append(f"<tr><th>{_esc(key)}</th>{cells}</tr>")
-    body = _table(["class", "precision", "recall", "F1", "support"], rows)
-    return _section("classification-report", "Classification report", body)
-
-
-def _auc_html(data):
-    lowest = data["lowest_auc_class"]
-    rows = []
-    for entry in data["per_class"]:
-        is_lowest = lowest is not None and entry["name"] == lowest["name"]
-        rows.append(
-            f"<tr{_row_class('changed', is_lowest)}><th>{_esc(entry['name'])}"
-            f"</th>{_num_cell(entry['roc_auc'], data_class=entry['name'])}"
-            f"{_num_cell(entry['support'])}</tr>"
-        )
-    for name in ("roc_auc_macro", "roc_auc_weighted"):
-        label = name.replace("roc_auc_", "") + " average"
-        rows.append(
-            f"<tr><th>{_esc(label)}</th>{_num_cell(data[name], data_metric=name)}"
-            "<td></td></tr>"
-        )
-    body = (
-        "<p>One-vs-rest ROC-AUC of each class; the lowest is highlighted.</p>\n"
-        + _table(["class", "ROC-AUC", "support"], rows)
-    )
-    return _section("roc-auc", "Per-class ROC-AUC", body)
-
-
-def _confusions_html(data):
-    pairs = data["most_confused"]
-    if not pairs:
-        return _section(
-            "confusions", "Most confused classes", '<p class="muted">No mistakes.</p>'
-        )
-    rows = [
-        f"<tr><td>{_esc(p['true_name'])}</td><td>{_esc(p['predicted_name'])}</td>"
-        f"{_num_cell(p['count'])}</tr>"
-        for p in pairs
-    ]
-    body = _table(["true class", "predicted as", "count"], rows)
-    return _section("confusions", "Most confused classes", body)
-
-
-def _figure_html(name, caption, png):
-    uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return (
-        f'<figure id="fig-{_esc(Path(name).stem)}"><img src="{uri}" '
-        f'alt="{_esc(caption)}">\n<figcaption>{_esc(caption)}</figcaption></figure>'
-    )
-
-
-def _search_html(data, search_figure):
-    search = data["search"]
-    extra = [k for k in ("iter", "n_resources") if k in (search["top"] or [{}])[0]]
-    header = [
-        "rank",
-        "mean test score",
-        "std test score",
-        "mean fit time (s)",
-        *extra,
-        "parameters",
-    ]
-    rows = []
-    for row in search["top"]:
-        cells = "".join(
-            _num_cell(row[k], data_field=k)
-            for k in (
-                "rank",
-                "mean_test_score",
-                "std_test_score",
-                "mean_fit_time",
-                *extra,
-            )
-        )
-        params = ", ".join(f"{k}={_param_text(v)}" for k, v in row["params"].items())
-        best = row["params"] == search["best_params"]
-        rows.append(
-            f"<tr{_row_class('best', best)}>{cells}"
-            f"<td><code>{_esc(params)}</code></td></tr>"
-        )
-    body = (
-        f"<p><code>{_esc(search['class'])}</code> over "
-        f"{_esc(_fmt(search['n_candidates']))} candidates; best mean test score "
-        f'<span data-metric="search.best_score">{_esc(_fmt(search["best_score"]))}'
-        "</span>. Top candidates:</p>\n" + _table(header, rows)
-    )
-    if search_figure is not None:
-        body += "\n" + _figure_html(*search_figure)
-    return _section("search", "Hyper-parameter search", body)
-
-
-def _render_html(data, figures):
-    title = data["title"]
-    main_figures = [f for f in figures if f[0] != "search_scores.png"]
-    search_figure = next((f for f in figures if f[0] == "search_scores.png"), None)
-    parts = [
-        _summary_html(data),
-        _model_html(data),
-        _data_html(data),
-        _timings_html(data),
-        _report_table_html(data),
-        _auc_html(data),
-        _confusions_html(data),
-        _section(
-            "figures", "Figures", "\n".join(_figure_html(*f) for f in main_figures)
-        ),
-    ]
-    if data["search"] is not None:
-        parts.append(_search_html(data, search_figure))
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{_esc(title)}</h1>\n"
-        f'<p class="muted">Generated {_esc(data["generated"])} by skfashion '
-        f"{_esc(data['skfashion_version'])}; metrics are also in "
-        f"<code>{METRICS_FILE}</code>.</p>\n"
-        + "\n".join(parts)
-        + "\n</body>\n</html>\n"
-    )
-
-
-# ---------------------------------------------------------------------- write
 def report_files(out_dir):
     """The files that :func:`write_report` last wrote into ``out_dir``.
 
@@ -736,7 +280,7 @@ def write_report(
         ranking_score_name(search)
 
     result = evaluate(estimator, X, y, target_names=target_names)
-    figures = _make_figures(estimator, X, result, search)
+    figures = make_figures(estimator, X, result, search)
     params = estimator.get_params(deep=True)
     data = result.to_dict()
     data.update(
@@ -745,7 +289,12 @@ def write_report(
         skfashion_version=_version(),
         model={
             "class": type(estimator).__name__,
-            "module": type(estimator).__module__,
+            # The public module: skfashion.models, not skfashion.models._mlp.
+            "module": ".".join(
+                part
+                for part in type(estimator).__module__.split(".")
+                if not part.startswith("_")
+            ),
             "params": to_jsonable(params),
             "changed_params": _changed_params(estimator, params),
             "repr": repr(estimator),
@@ -761,7 +310,12 @@ def write_report(
     json_text = json.dumps(data, indent=2, allow_nan=False)
     # The page is rendered from the parsed JSON so that it cannot show a
     # number other than the one in metrics.json.
-    page = _render_html(json.loads(json_text), figures)
+    page = render_html(
+        json.loads(json_text),
+        figures,
+        headline_metrics=HEADLINE_METRICS,
+        metrics_file=METRICS_FILE,
+    )
 
     files = {f"{FIGURES_DIR}/{name}": png for name, _, png in figures}
     files[METRICS_FILE] = (json_text + "\n").encode("utf-8")
