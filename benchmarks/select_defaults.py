@@ -8,6 +8,7 @@ to ``benchmarks/results/selection.json`` and is rendered into
 
     python benchmarks/select_defaults.py --model mlp
     python benchmarks/select_defaults.py --model cnn --variants default,ema
+    python benchmarks/select_defaults.py --model cnn --variants default --tta shift
     python benchmarks/select_defaults.py --quick      # smoke run
 
 Variants are parameter changes relative to the estimator's current defaults,
@@ -76,6 +77,12 @@ def main():
     parser.add_argument("--variants", help="comma-separated subset of the variants")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument(
+        "--tta",
+        choices=["shift", "flip"],
+        help="also score each fitted variant with this test-time augmentation "
+        "(recorded as '<variant>+tta-<kind>', same training)",
+    )
     args = parser.parse_args()
     X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
     X_fit, X_val, y_fit, y_val = train_test_split(
@@ -104,16 +111,22 @@ def main():
         seconds = time.perf_counter() - start
         acc = float(est.score(X_val, y_val))
         print(f"{args.model} {name}: validation {acc:.4f}, {seconds:.0f} s", flush=True)
+        rows = {name: (params, acc)}
+        if args.tta:
+            est.set_params(tta=args.tta)
+            tta_acc = float(est.score(X_val, y_val))
+            print(f"  with tta={args.tta!r}: validation {tta_acc:.4f}", flush=True)
+            rows[f"{name}+tta-{args.tta}"] = ({**params, "tta": args.tta}, tta_acc)
         if args.quick:
             continue
-        row = {
-            "params": {k: v for k, v in params.items() if k != "random_state"},
-            "seed": args.seed,
-            "validation_accuracy": round(acc, 4),
-            "seconds": round(seconds, 1),
-            "train_accuracy": round(float(est.history_["accuracy"][-1]), 4),
-        }
-        store.setdefault(args.model, {})[name] = row
+        for row_name, (row_params, row_acc) in rows.items():
+            store.setdefault(args.model, {})[row_name] = {
+                "params": {k: v for k, v in row_params.items() if k != "random_state"},
+                "seed": args.seed,
+                "validation_accuracy": round(row_acc, 4),
+                "seconds": round(seconds, 1),
+                "train_accuracy": round(float(est.history_["accuracy"][-1]), 4),
+            }
         RESULTS.parent.mkdir(exist_ok=True)
         tmp = RESULTS.with_suffix(".tmp")
         tmp.write_text(json.dumps(store, indent=1, default=list) + "\n")
