@@ -506,12 +506,25 @@ def test_uint8_memmap_reaches_keras_without_a_float_copy(tmp_path, sample, monke
     clf = KerasMLPClassifier(
         hidden_layer_sizes=(8,), epochs=1, validation_fraction=0.2, random_state=0
     ).fit(images, y)
-    # Training and validation images reach Keras as uint8 (scaled per batch
-    # inside the network), never as a float32 copy of the whole set.
+    # Training images reach Keras as uint8 batches read from the memmap
+    # (Keras would copy a whole array into one tensor), validation images as
+    # uint8 (scaled per batch inside the network): never a float32 copy.
     assert len(handed) == 2
-    assert all(part.dtype == np.uint8 for part in handed)
-    assert sum(part.shape[0] for part in handed) == X.shape[0]
+    batches, val = handed
+    assert isinstance(batches, keras.utils.PyDataset)
+    first = batches[0]
+    assert first[0].dtype == np.uint8 and first[0].shape == (clf.batch_size, 784)
+    seen = np.concatenate([batches[i][1] for i in range(len(batches))])
+    assert val.dtype == np.uint8
+    assert len(seen) + len(val) == X.shape[0]
     assert clf.pixel_range_ == "0-255"
+    # Seeded: the same memmap fit twice gives the same model.
+    again = KerasMLPClassifier(
+        hidden_layer_sizes=(8,), epochs=1, validation_fraction=0.2, random_state=0
+    ).fit(images, y)
+    np.testing.assert_array_equal(
+        clf.predict_proba(X[:50]), again.predict_proba(X[:50])
+    )
 
 
 def test_test_time_augmentation_averages_the_views(fitted_cnn, sample_split):

@@ -9,7 +9,6 @@ _TEMPLATES = Path(__file__).parent / "templates"
 _MAX_LIST_ITEMS = 20
 
 
-
 def fmt(value):
     """The one formatting of numbers in the report: floats to 4 decimals."""
     if value is None:

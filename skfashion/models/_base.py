@@ -14,6 +14,7 @@ import inspect
 import json
 import logging
 import math
+import mmap
 import os
 import random
 import re
@@ -623,14 +624,30 @@ class _BaseImageClassifier(KerasClassifier):
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
     ):
         val = self._val_indices
+        train = None
         if val is not None:
             train = np.setdiff1d(np.arange(len(X)), val, assume_unique=True)
             val_data = (X[val], y[val])
             if sample_weight is not None:
                 val_data += (sample_weight[val],)
+            kwargs["validation_data"] = val_data
+        if _memory_mapped(X):
+            # Keras would copy a whole array into one tensor: a memmap is
+            # read batch by batch instead, so only its pages stay resident.
+            X = _MemmapBatches(
+                X,
+                y,
+                sample_weight,
+                rows=train,
+                batch_size=self.batch_size,
+                seed=self._random_state,
+            )
+            y = sample_weight = None
+            kwargs["shuffle"] = False  # the batches are shuffled already
+        elif train is not None:
+            if sample_weight is not None:
                 sample_weight = sample_weight[train]
             X, y = X[train], y[train]
-            kwargs["validation_data"] = val_data
         user_callbacks = self._fit_callbacks
         self._fit_callbacks = (
             [_StopOnNonFiniteLoss(self)]
@@ -979,6 +996,50 @@ class _CacheEntry:
             if match and int(match.group(1)) < self.epochs:
                 found.append((int(match.group(1)), path))
         return [path for _, path in sorted(found, reverse=True)]
+
+
+def _memory_mapped(X):
+    """Whether ``X`` is a ``np.memmap`` or a view of one (or of an mmap)."""
+    while X is not None:
+        if isinstance(X, (np.memmap, mmap.mmap)):
+            return True
+        X = getattr(X, "base", None)
+    return False
+
+
+class _MemmapBatches(keras.utils.PyDataset):
+    """Shuffled mini-batches read from a ``np.memmap``, one at a time.
+
+    Each epoch draws a new order of ``rows`` (all rows by default) from a
+    generator seeded by ``seed`` and the epoch; each batch reads its rows in
+    file order.
+    """
+
+    def __init__(self, X, y, sample_weight, *, rows, batch_size, seed):
+        super().__init__()
+        self._X, self._y, self._w = X, y, sample_weight
+        self._rows = np.arange(len(X)) if rows is None else np.asarray(rows)
+        self._batch_size = int(batch_size)
+        self._seed = int(seed) if isinstance(seed, (int, np.integer)) else None
+        self._epoch = 0
+        self._shuffle()
+
+    def _shuffle(self):
+        seed = None if self._seed is None else [self._seed, self._epoch]
+        self._order = np.random.default_rng(seed).permutation(self._rows)
+
+    def __len__(self):
+        return math.ceil(len(self._rows) / self._batch_size)
+
+    def __getitem__(self, index):
+        start = index * self._batch_size
+        rows = np.sort(self._order[start : start + self._batch_size])
+        batch = (np.asarray(self._X[rows]), self._y[rows])
+        return batch if self._w is None else (*batch, self._w[rows])
+
+    def on_epoch_end(self):
+        self._epoch += 1
+        self._shuffle()
 
 
 class _StopOnNonFiniteLoss(keras.callbacks.Callback):
