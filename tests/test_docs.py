@@ -146,6 +146,21 @@ def _png_size_and_colours(path):
     return width, height, distinct_rows
 
 
+def _screenshot(chromium, page, tmp_path, height):
+    """A 1280-pixel-wide screenshot of ``page``: (file, width, height, rows)."""
+    shot = tmp_path / "page.png"
+    result = _run_chromium(
+        chromium,
+        tmp_path / "profile",
+        "--virtual-time-budget=5000",
+        f"--window-size=1280,{height}",
+        f"--screenshot={shot}",
+        page.as_uri(),
+    )
+    assert shot.is_file(), result.stderr[-2000:]
+    return (shot, *_png_size_and_colours(shot))
+
+
 def test_index_page_renders(chromium, built_docs, tmp_path):
     dom, page = _dump_dom(chromium, INDEX, tmp_path / "profile")
     assert "skfashion" in page.title
@@ -174,17 +189,7 @@ def test_gallery_page_renders_with_figures(chromium, built_docs, tmp_path):
 
 @pytest.mark.parametrize("page", [INDEX, GALLERY_PAGE], ids=["index", "gallery"])
 def test_screenshot_is_not_blank(chromium, built_docs, tmp_path, page):
-    shot = tmp_path / "page.png"
-    result = _run_chromium(
-        chromium,
-        tmp_path / "profile",
-        "--virtual-time-budget=5000",
-        "--window-size=1280,1600",
-        f"--screenshot={shot}",
-        page.as_uri(),
-    )
-    assert shot.is_file(), result.stderr[-2000:]
-    width, height, distinct_rows = _png_size_and_colours(shot)
+    shot, width, height, distinct_rows = _screenshot(chromium, page, tmp_path, 1600)
     assert (width, height) == (1280, 1600)
     assert shot.stat().st_size > 20_000
     # A blank or error page has a handful of distinct rows; a page with
@@ -213,16 +218,6 @@ def test_report_renders_in_a_browser(chromium, fitted_tiny_mlp, sample_split, tm
     assert all(src.startswith("data:image/png;base64,") for src in page.images)
     assert "Headline metrics" in dom and "Classification report" in dom
     assert "T-shirt/top" in dom  # class names, from target_names
-    shot = tmp_path / "report.png"
-    result = _run_chromium(
-        chromium,
-        tmp_path / "profile",
-        "--virtual-time-budget=5000",
-        "--window-size=1280,2400",
-        f"--screenshot={shot}",
-        report.as_uri(),
-    )
-    assert shot.is_file(), result.stderr[-2000:]
-    width, height, distinct_rows = _png_size_and_colours(shot)
+    _, width, height, distinct_rows = _screenshot(chromium, report, tmp_path, 2400)
     assert (width, height) == (1280, 2400)
     assert distinct_rows > 300, distinct_rows

@@ -13,7 +13,7 @@ def fmt(value):
     """The one formatting of numbers in the report: floats to 4 decimals."""
     if value is None:
         return "n/a"
-    if isinstance(value, float) and not isinstance(value, bool):
+    if isinstance(value, float):
         return f"{value:.4f}"
     return str(value)
 

@@ -858,7 +858,8 @@ class _BaseImageClassifier(KerasClassifier):
         return proba
 
     def _check_tta(self):
-        if self.tta is not None and getattr(self, "image_shape_", 1) is None:
+        # Called once image_shape_ is settled (in fit, or on a fitted model).
+        if self.tta is not None and self.image_shape_ is None:
             raise ValueError(
                 f"tta={self.tta!r} shifts or flips images, but "
                 f"{type(self).__name__} was given features of unknown image "

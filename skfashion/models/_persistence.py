@@ -255,17 +255,12 @@ def load_model_card(path):
     zf = _open_zip(path)
     with zf:
         json_info = _member_info(zf, "estimator.json", _MAX_JSON_BYTES, path)
-        raw = io.BytesIO()
-        _copy_member(zf, json_info, raw, path)
-        meta = _parse_json(raw.getvalue(), path)
-        cls, params, fitted = _check_meta(meta, path)
+        meta, cls, params, fitted = _read_meta(zf, json_info, path)
         data = meta.get("data") or {}
         rows = None
         if data.get("n_samples") is not None:
             info = _member_info(zf, _ROWS_MEMBER, 8 * data["n_samples"], path)
-            raw = io.BytesIO()
-            _copy_member(zf, info, raw, path)
-            rows = _check_rows(raw.getvalue(), data["n_samples"], path)
+            rows = _check_rows(_read_member(zf, info, path), data["n_samples"], path)
     return Bunch(
         estimator=cls.__name__,
         params=params,
@@ -344,10 +339,7 @@ def load_model(path):
     with zf, tempfile.TemporaryDirectory() as scratch:
         json_info = _member_info(zf, "estimator.json", _MAX_JSON_BYTES, path)
         keras_info = _member_info(zf, "model.keras", _MAX_KERAS_BYTES, path)
-        raw = io.BytesIO()
-        _copy_member(zf, json_info, raw, path)
-        meta = _parse_json(raw.getvalue(), path)
-        cls, params, fitted = _check_meta(meta, path)
+        _, cls, params, fitted = _read_meta(zf, json_info, path)
         estimator = _make_estimator(cls, params, path)
         keras_path = Path(scratch) / "model.keras"
         with open(keras_path, "wb") as dst:
@@ -486,6 +478,19 @@ def _copy_member(zf, info, dst, path):
             f"{path}: member {info.filename} holds {copied} bytes but declares "
             f"{size}; the file is truncated or corrupt."
         )
+
+
+def _read_member(zf, info, path):
+    """The bytes of member ``info``, never more than its declared size."""
+    raw = io.BytesIO()
+    _copy_member(zf, info, raw, path)
+    return raw.getvalue()
+
+
+def _read_meta(zf, json_info, path):
+    """``(meta, cls, params, fitted)`` of the checked ``estimator.json``."""
+    meta = _parse_json(_read_member(zf, json_info, path), path)
+    return (meta, *_check_meta(meta, path))
 
 
 def _parse_json(raw, path):
