@@ -46,6 +46,8 @@ VARIANTS = {
         "wide": {"conv_filters": (48, 96), "dense_units": 384},
         "2convs": {"convs_per_block": 2},
         "bn": {"batch_norm": True},
+        "bn-3blocks": {"batch_norm": True, "conv_filters": (32, 64, 128)},
+        "bn-lr4e-3": {"batch_norm": True, "learning_rate": 4e-3},
     },
     "mlp": {
         "default": {},

@@ -480,6 +480,32 @@ def test_batch_norm_predicts_sensibly_after_few_steps(sample_split):
     assert clf.score(X_test, y_test) > 0.5
 
 
+@pytest.mark.parametrize("shape", [(32, 5, 5, 3), (32, 7)])
+def test_fused_batch_norm_matches_keras(shape):
+    # The fused layer must compute what Keras' BatchNormalization computes:
+    # outputs in training and inference, and the moving statistics.
+    import keras
+
+    from skfashion.models._layers import FusedBatchNormalization
+
+    x = np.random.default_rng(0).normal(2.0, 3.0, size=shape).astype("float32")
+    ours, theirs = (
+        FusedBatchNormalization(momentum=0.9),
+        keras.layers.BatchNormalization(momentum=0.9),
+    )
+    ours.build(shape)
+    theirs.build(shape)
+    weights = [w + 0.1 * i for i, w in enumerate(theirs.get_weights())]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    np.testing.assert_allclose(
+        ours(x, training=True), theirs(x, training=True), atol=1e-5
+    )
+    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours(x), theirs(x), atol=1e-5)
+
+
 def test_uint8_memmap_reaches_keras_without_a_float_copy(tmp_path, sample, monkeypatch):
     import keras
 

@@ -147,6 +147,71 @@ class LayerSeeds:
         return keras.initializers.GlorotUniform(seed=self.next())
 
 
+@keras.saving.register_keras_serializable(package="skfashion")
+class FusedBatchNormalization(layers.BatchNormalization):
+    """Batch normalisation computed by TensorFlow's fused kernel.
+
+    Keras 3 normalises with separate reduction and arithmetic operations; on
+    TensorFlow's CPU kernels that made the default CNN with batch
+    normalisation train about 2.6 times slower than without it (1,354 against
+    3,585 images/s measured on 2 cores). TensorFlow's ``FusedBatchNormV3``
+    does the statistics, the normalisation and its gradient in one kernel
+    each, which brings the cost down to about 15%. The weights, their names
+    and the arithmetic are those of :class:`keras.layers.BatchNormalization`
+    (moving statistics updated with ``momentum``); inputs it does not cover
+    (another backend, masks, renormalisation, a normalised axis other than
+    the last, or a rank other than 2 or 4) go through Keras' own code.
+    """
+
+    def _fused(self, inputs, mask):
+        rank = len(inputs.shape)
+        return (
+            keras.backend.backend() == "tensorflow"
+            and mask is None
+            and not self.renorm
+            and not getattr(self, "synchronized", False)
+            and rank in (2, 4)
+            and self.axis in (-1, rank - 1)
+        )
+
+    def call(self, inputs, training=None, mask=None):
+        if not self._fused(inputs, mask):
+            return super().call(inputs, training=training, mask=mask)
+        import tensorflow as tf
+
+        x = tf.cast(inputs, "float32")
+        channels = x.shape[-1]
+        x4 = x if len(x.shape) == 4 else tf.reshape(x, (-1, 1, 1, channels))
+        gamma = self.gamma if self.scale else tf.ones((channels,), "float32")
+        beta = self.beta if self.center else tf.zeros((channels,), "float32")
+        if training and self.trainable:
+            y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+                x4, gamma, beta, epsilon=self.epsilon, is_training=True
+            )
+            # The kernel returns the unbiased (Bessel-corrected) variance;
+            # Keras averages the biased one.
+            n = tf.cast(tf.size(x4) // channels, "float32")
+            variance = variance * tf.maximum(n - 1.0, 0.0) / n
+            keep = self.momentum
+            self.moving_mean.assign(self.moving_mean * keep + mean * (1.0 - keep))
+            self.moving_variance.assign(
+                self.moving_variance * keep + variance * (1.0 - keep)
+            )
+        else:
+            y, _, _ = tf.compat.v1.nn.fused_batch_norm(
+                x4,
+                gamma,
+                beta,
+                mean=self.moving_mean,
+                variance=self.moving_variance,
+                epsilon=self.epsilon,
+                is_training=False,
+            )
+        if len(inputs.shape) != 4:
+            y = tf.reshape(y, tf.shape(inputs))
+        return tf.cast(y, self.compute_dtype)
+
+
 def batch_norm():
     """Batch normalisation whose moving statistics settle within few steps.
 
@@ -154,9 +219,10 @@ def batch_norm():
     before the moving mean and variance used at prediction time are right;
     CV folds, halving rungs and small data sets often train for fewer, and
     the network then predicts one class for every input. 0.9 settles within
-    tens of steps at no cost for long trainings.
+    tens of steps at no cost for long trainings. The layer is
+    :class:`FusedBatchNormalization`, several times faster on CPU.
     """
-    return layers.BatchNormalization(momentum=0.9)
+    return FusedBatchNormalization(momentum=0.9)
 
 
 def augmentation_layers(*, shift, horizontal_flip, random_erasing, seeds):
