@@ -61,6 +61,9 @@ VARIANTS = {
             "hidden_layer_sizes": (1024, 512),
         },
         "1024-512": {"hidden_layer_sizes": (1024, 512)},
+        "1024-512-epochs20": {"hidden_layer_sizes": (1024, 512), "epochs": 20},
+        "1024-512-d0.4": {"hidden_layer_sizes": (1024, 512), "dropout": 0.4},
+        "1024-1024-d0.4": {"hidden_layer_sizes": (1024, 1024), "dropout": 0.4},
         "dropout0.4": {"dropout": 0.4},
         "epochs50": {"epochs": 50},
         "1024-512-d0.4-ema-smooth": {

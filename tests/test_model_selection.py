@@ -73,6 +73,22 @@ def test_make_search_from_preset_and_estimator():
     assert type(grid).__name__ == "GridSearchCV"
 
 
+def test_main_job_protocol_follows_its_preset():
+    # The main job: the preset's first rung, the last rung at the final
+    # fit's epochs, the defaults as candidate 0; a run shortened below the
+    # preset's first rung halves from 1 epoch instead of failing.
+    search = make_search("cnn", method="halving", random_state=0)
+    preset = get_preset("cnn")
+    rungs = search.planned_rungs()
+    assert rungs[0] == (preset.n_iter, preset.min_epochs)
+    assert rungs[-1] == (1, preset.estimator.epochs)
+    assert search.include_defaults
+    preset.estimator.set_params(epochs=preset.min_epochs)
+    short = make_search(preset, method="halving", random_state=0)
+    assert short.min_epochs is None and short.planned_rungs()[-1][1] == preset.min_epochs
+    assert make_search("cnn", method="halving", min_epochs=1).planned_rungs()[0][1] == 1
+
+
 def test_halving_on_epochs(sample):
     X, y = sample
     X, y = X[:300], y[:300]

@@ -152,7 +152,9 @@ def make_search(
         Halving: the fraction of candidates kept and the growth of epochs
         between rungs.
     min_epochs : int or None, default=None
-        Halving: epochs at the first rung (see :func:`halving_schedule`).
+        Halving: epochs at the first rung (see :func:`halving_schedule`);
+        None takes the preset's choice when it is below the estimator's
+        ``epochs``.
     include_defaults : bool or None, default=None
         Halving: make the estimator's own values the first candidate; None
         takes the preset's choice (False for a plain estimator).
@@ -190,6 +192,11 @@ def make_search(
         n_iter = preset.n_iter if n_iter is None else n_iter
         cv = preset.cv if cv is None else cv
         preset_defaults = preset.include_defaults
+        if min_epochs is None and preset.min_epochs is not None:
+            # A preset's first rung applies only while it is below the last
+            # (a shortened run, such as --epochs 2, halves from 1 epoch).
+            if preset.min_epochs < estimator.get_params().get("epochs", 0):
+                min_epochs = preset.min_epochs
     if param_distributions is None:
         raise ValueError("param_distributions is required for a plain estimator.")
     n_iter = 10 if n_iter is None else n_iter
