@@ -48,6 +48,12 @@ VARIANTS = {
         "bn": {"batch_norm": True},
         "bn-3blocks": {"batch_norm": True, "conv_filters": (32, 64, 128)},
         "bn-lr4e-3": {"batch_norm": True, "learning_rate": 4e-3},
+        "bn-lr8e-3": {"batch_norm": True, "learning_rate": 8e-3},
+        "bn-lr4e-3-smooth": {
+            "batch_norm": True,
+            "learning_rate": 4e-3,
+            "label_smoothing": 0.1,
+        },
     },
     "mlp": {
         "default": {},
