@@ -1,6 +1,8 @@
 """Every estimator's constraints match its signature, and its docstring."""
 
+import ast
 import inspect
+import re
 
 import pytest
 
@@ -30,6 +32,25 @@ def test_every_parameter_is_documented(cls):
     doc = cls.__doc__ or ""
     for name in cls._parameter_constraints:
         assert f"    {name} : " in doc, f"{cls.__name__} does not document {name}"
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_documented_defaults_are_the_real_ones(cls):
+    # "name : type, default=VALUE" in the docstring must state the value the
+    # signature holds (numbers compared as numbers: 2e-3 == 0.002).
+    documented = dict(re.findall(r"\n    (\w+) : [^\n]*default=([^\n]+)", cls.__doc__))
+    signature = inspect.signature(cls.__init__).parameters
+    checked = 0
+    for name, text in documented.items():
+        if name not in signature:
+            continue
+        try:
+            value = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            continue  # a description, not a literal
+        assert value == signature[name].default, f"{cls.__name__}.{name}"
+        checked += 1
+    assert checked >= 15
 
 
 def test_registry_holds_every_public_estimator():

@@ -5,9 +5,9 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
 "adadelta"}, default="adamw"
         Keras optimizer. SciKeras-style routed parameters such as
         ``optimizer__beta_1=0.95`` are accepted and override the flat ones.
-    learning_rate : float, default=2e-3
+    learning_rate : float, default={learning_rate}
         Peak learning rate (reached after the warm-up when
-        ``lr_schedule="cosine"``).
+        ``lr_schedule="cosine"``).{learning_rate_reason}
     momentum : float, default=0.9
         Momentum of ``"sgd"`` and ``"rmsprop"``; ignored by the others.
     weight_decay : float, default=1e-4
@@ -124,7 +124,13 @@ classes_ : ndarray of shape (n_classes,)
 def fill_doc(**defaults):
     """Insert the shared fragments into a class docstring."""
 
-    defaults = {"label_smoothing": 0.0, "label_smoothing_reason": "", **defaults}
+    defaults = {
+        "label_smoothing": 0.0,
+        "label_smoothing_reason": "",
+        "learning_rate": "2e-3",
+        "learning_rate_reason": "",
+        **defaults,
+    }
 
     def decorate(cls):
         doc = cls.__doc__
