@@ -85,7 +85,9 @@ def test_main_job_protocol_follows_its_preset():
     assert search.include_defaults
     preset.estimator.set_params(epochs=preset.min_epochs)
     short = make_search(preset, method="halving", random_state=0)
-    assert short.min_epochs is None and short.planned_rungs()[-1][1] == preset.min_epochs
+    assert (
+        short.min_epochs is None and short.planned_rungs()[-1][1] == preset.min_epochs
+    )
     assert make_search("cnn", method="halving", min_epochs=1).planned_rungs()[0][1] == 1
 
 
