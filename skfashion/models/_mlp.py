@@ -30,8 +30,11 @@ class KerasMLPClassifier(_BaseImageClassifier):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(512, 256)
-        Units of each hidden layer.
+    hidden_layer_sizes : tuple of int, default=(1024, 512)
+        Units of each hidden layer. (1024, 512) by default: validation
+        accuracy 0.9062 against 0.9029 for (512, 256) in one run (0.9067
+        against 0.9035 in an earlier one), for about 1.3 times the training
+        time.
     activation : str or tuple of str, default="relu"
         Activation of the hidden layers, one for all or one per layer.
     dropout : float, default=0.3
@@ -74,7 +77,7 @@ class KerasMLPClassifier(_BaseImageClassifier):
     def __init__(
         self,
         *,
-        hidden_layer_sizes=(512, 256),
+        hidden_layer_sizes=(1024, 512),
         activation="relu",
         dropout=0.3,
         batch_norm=True,
