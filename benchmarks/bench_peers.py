@@ -80,7 +80,9 @@ def wrapper_overhead(X, y, *, epochs, repeats):
         # trained directly with Keras on the same arrays.
         model = keras.models.clone_model(est.model_)
         model.compile(
-            optimizer=keras.optimizers.AdamW(2e-3, weight_decay=1e-4),
+            optimizer=keras.optimizers.AdamW(
+                est.learning_rate, weight_decay=est.weight_decay
+            ),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
             jit_compile=False,

@@ -481,29 +481,52 @@ def test_batch_norm_predicts_sensibly_after_few_steps(sample_split):
 
 
 @pytest.mark.parametrize("shape", [(32, 5, 5, 3), (32, 7)])
-def test_fused_batch_norm_matches_keras(shape):
-    # The fused layer must compute what Keras' BatchNormalization computes:
-    # outputs in training and inference, and the moving statistics.
+def test_fused_batch_norm_matches_keras(shape, monkeypatch):
+    # The fused layer must compute what Keras' BatchNormalization computes,
+    # in a traced function as in training: outputs, gradients and moving
+    # statistics in training mode, outputs at inference; and it must really
+    # run TensorFlow's fused kernel.
     import keras
+    import tensorflow as tf
 
     from skfashion.models._layers import FusedBatchNormalization
 
-    x = np.random.default_rng(0).normal(2.0, 3.0, size=shape).astype("float32")
-    ours, theirs = (
-        FusedBatchNormalization(momentum=0.9),
-        keras.layers.BatchNormalization(momentum=0.9),
-    )
-    ours.build(shape)
-    theirs.build(shape)
+    kernel, calls = tf.compat.v1.nn.fused_batch_norm, []
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("is_training"))
+        return kernel(*args, **kwargs)
+
+    monkeypatch.setattr(tf.compat.v1.nn, "fused_batch_norm", counting)
+    x = tf.constant(np.random.default_rng(0).normal(2.0, 3.0, size=shape), "float32")
+    ours = FusedBatchNormalization(momentum=0.9)
+    theirs = keras.layers.BatchNormalization(momentum=0.9)
+    for layer in (ours, theirs):
+        layer.build(shape)
     weights = [w + 0.1 * i for i, w in enumerate(theirs.get_weights())]
     ours.set_weights(weights)
     theirs.set_weights(weights)
-    np.testing.assert_allclose(
-        ours(x, training=True), theirs(x, training=True), atol=1e-5
-    )
+
+    def step(layer):
+        @tf.function
+        def run(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = layer(x, training=True)
+                loss = tf.reduce_sum(tf.sin(y))
+            grads = tape.gradient(loss, [x, layer.gamma, layer.beta])
+            return y, grads
+
+        return run(x)
+
+    (y_ours, g_ours), (y_theirs, g_theirs) = step(ours), step(theirs)
+    np.testing.assert_allclose(y_ours, y_theirs, atol=1e-5)
+    for a, b in zip(g_ours, g_theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
     for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours(x), theirs(x), atol=1e-5)
+    assert calls == [True, False]
 
 
 def test_uint8_memmap_reaches_keras_without_a_float_copy(tmp_path, sample, monkeypatch):

@@ -75,20 +75,29 @@ def test_make_search_from_preset_and_estimator():
 
 def test_main_job_protocol_follows_its_preset():
     # The main job: the preset's first rung, the last rung at the final
-    # fit's epochs, the defaults as candidate 0; a run shortened below the
-    # preset's first rung halves from 1 epoch instead of failing.
+    # fit's epochs, the defaults as candidate 0.
     search = make_search("cnn", method="halving", random_state=0)
     preset = get_preset("cnn")
     rungs = search.planned_rungs()
     assert rungs[0] == (preset.n_iter, preset.min_epochs)
     assert rungs[-1] == (1, preset.estimator.epochs)
     assert search.include_defaults
-    preset.estimator.set_params(epochs=preset.min_epochs)
-    short = make_search(preset, method="halving", random_state=0)
-    assert (
-        short.min_epochs is None and short.planned_rungs()[-1][1] == preset.min_epochs
-    )
     assert make_search("cnn", method="halving", min_epochs=1).planned_rungs()[0][1] == 1
+
+
+@pytest.mark.parametrize(
+    "epochs, n_iter, expected",
+    [
+        (2, 9, [(9, 1), (3, 2)]),  # below the preset's first rung
+        (4, 4, [(4, 1), (2, 4)]),  # skfashion tune --sample
+        (5, 9, [(9, 1), (3, 2), (1, 5)]),  # 2 epochs first would drop a rung
+    ],
+)
+def test_short_runs_of_a_preset_keep_halving(epochs, n_iter, expected):
+    preset = get_preset("cnn")
+    preset.estimator.set_params(epochs=epochs)
+    search = make_search(preset, method="halving", n_iter=n_iter, random_state=0)
+    assert search.planned_rungs() == expected
 
 
 def test_halving_on_epochs(sample):

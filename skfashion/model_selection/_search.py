@@ -153,8 +153,9 @@ def make_search(
         between rungs.
     min_epochs : int or None, default=None
         Halving: epochs at the first rung (see :func:`halving_schedule`);
-        None takes the preset's choice when it is below the estimator's
-        ``epochs``.
+        None takes the preset's choice as long as it leaves as many rungs as
+        the default schedule (a run with fewer epochs than the preset's
+        keeps the default schedule).
     include_defaults : bool or None, default=None
         Halving: make the estimator's own values the first candidate; None
         takes the preset's choice (False for a plain estimator).
@@ -184,7 +185,7 @@ def make_search(
         raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
     if isinstance(estimator, str):
         estimator = get_preset(estimator)
-    preset_defaults = False
+    preset_defaults = use_preset_rung = False
     if isinstance(estimator, Preset):
         preset = estimator
         estimator = clone(preset.estimator)
@@ -192,11 +193,7 @@ def make_search(
         n_iter = preset.n_iter if n_iter is None else n_iter
         cv = preset.cv if cv is None else cv
         preset_defaults = preset.include_defaults
-        if min_epochs is None and preset.min_epochs is not None:
-            # A preset's first rung applies only while it is below the last
-            # (a shortened run, such as --epochs 2, halves from 1 epoch).
-            if preset.min_epochs < estimator.get_params().get("epochs", 0):
-                min_epochs = preset.min_epochs
+        use_preset_rung = min_epochs is None and preset.min_epochs is not None
     if param_distributions is None:
         raise ValueError("param_distributions is required for a plain estimator.")
     n_iter = 10 if n_iter is None else n_iter
@@ -209,7 +206,7 @@ def make_search(
     common = dict(scoring=scoring, n_jobs=n_jobs, cv=cv, refit=refit, verbose=verbose)
     if method == "halving":
         check_search_space(estimator, param_distributions, resource="epochs")
-        return HalvingEpochsSearchCV(
+        search = HalvingEpochsSearchCV(
             estimator,
             param_distributions,
             n_candidates=n_iter,
@@ -222,6 +219,9 @@ def make_search(
             else include_defaults,
             **common,
         )
+        if use_preset_rung:
+            _use_first_rung(search, preset.min_epochs)
+        return search
     if cache_dir is not None:
         estimator.set_params(cache_dir=os.fspath(cache_dir))
     check_search_space(estimator, param_distributions)
@@ -234,6 +234,20 @@ def make_search(
         random_state=random_state,
         **common,
     )
+
+
+def _use_first_rung(search, min_epochs):
+    """Give ``search`` a preset's first-rung epochs where they fit its budget.
+
+    A preset chooses ``min_epochs`` for its full budget. A run with fewer
+    epochs (``skfashion tune --epochs 4``, ``--sample``) keeps the default
+    schedule instead of collapsing into fewer rungs, or none.
+    """
+    default = search.planned_rungs()
+    if min_epochs >= default[-1][1]:
+        return
+    if len(search.set_params(min_epochs=min_epochs).planned_rungs()) < len(default):
+        search.set_params(min_epochs=None)
 
 
 def count_fits(search):

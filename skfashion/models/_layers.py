@@ -158,24 +158,29 @@ class FusedBatchNormalization(layers.BatchNormalization):
     does the statistics, the normalisation and its gradient in one kernel
     each, which brings the cost down to about 15%. The weights, their names
     and the arithmetic are those of :class:`keras.layers.BatchNormalization`
-    (moving statistics updated with ``momentum``); inputs it does not cover
-    (another backend, masks, renormalisation, a normalised axis other than
-    the last, or a rank other than 2 or 4) go through Keras' own code.
+    (moving statistics updated with ``momentum``). What it does not cover
+    goes through Keras' own code: another backend, masks, renormalisation,
+    synchronised statistics, weights or inputs that are not float32 (a
+    float64 policy), a frozen layer called in training mode, a normalised
+    axis other than the last, or a rank other than 2 or 4.
     """
 
-    def _fused(self, inputs, mask):
+    def _fused(self, inputs, training, mask):
         rank = len(inputs.shape)
         return (
             keras.backend.backend() == "tensorflow"
             and mask is None
             and not self.renorm
             and not getattr(self, "synchronized", False)
+            and self.variable_dtype == "float32"
+            and inputs.dtype != "float64"
+            and not (training and not self.trainable)
             and rank in (2, 4)
             and self.axis in (-1, rank - 1)
         )
 
     def call(self, inputs, training=None, mask=None):
-        if not self._fused(inputs, mask):
+        if not self._fused(inputs, training, mask):
             return super().call(inputs, training=training, mask=mask)
         import tensorflow as tf
 
