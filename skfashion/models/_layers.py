@@ -186,10 +186,11 @@ class FusedBatchNormalization(layers.BatchNormalization):
 
         x = tf.cast(inputs, "float32")
         channels = x.shape[-1]
-        x4 = x if len(x.shape) == 4 else tf.reshape(x, (-1, 1, 1, channels))
+        flat = len(x.shape) == 2
+        x4 = tf.reshape(x, (-1, 1, 1, channels)) if flat else x
         gamma = self.gamma if self.scale else tf.ones((channels,), "float32")
         beta = self.beta if self.center else tf.zeros((channels,), "float32")
-        if training and self.trainable:
+        if training:  # _fused() sent frozen layers in training to Keras
             y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
                 x4, gamma, beta, epsilon=self.epsilon, is_training=True
             )
@@ -212,7 +213,7 @@ class FusedBatchNormalization(layers.BatchNormalization):
                 epsilon=self.epsilon,
                 is_training=False,
             )
-        if len(inputs.shape) != 4:
+        if flat:
             y = tf.reshape(y, tf.shape(inputs))
         return tf.cast(y, self.compute_dtype)
 
