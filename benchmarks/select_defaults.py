@@ -9,7 +9,10 @@ to ``benchmarks/results/selection.json`` and is rendered into
     python benchmarks/select_defaults.py --model mlp
     python benchmarks/select_defaults.py --model cnn --variants default,ema
     python benchmarks/select_defaults.py --model cnn --variants default --tta shift
+    python benchmarks/select_defaults.py --model cnn --variants default --seed 1
     python benchmarks/select_defaults.py --quick      # smoke run
+
+Rows of seeds other than 0 are recorded as ``"<variant> (seed N)"``.
 
 Variants are parameter changes relative to the estimator's current defaults,
 so the same script re-checks a new default against its neighbours.
@@ -54,6 +57,22 @@ VARIANTS = {
             "learning_rate": 4e-3,
             "label_smoothing": 0.1,
         },
+        # Relative to the defaults with batch norm on and lr 4e-3:
+        "smooth-dense512": {"label_smoothing": 0.1, "dense_units": 512},
+        "shift1px": {"shift": 0.04},
+        "epochs35": {"epochs": 35},
+        "bn-3blocks-lr4e-3": {"conv_filters": (32, 64, 128)},
+        "smooth-dense512-shift1px-epochs35": {
+            "label_smoothing": 0.1,
+            "dense_units": 512,
+            "shift": 0.04,
+            "epochs": 35,
+        },
+        # With batch norm moved after each block's pooling (the defaults
+        # since); "bn-after-pool" is the defaults themselves.
+        "bn-after-pool": {},
+        "bn-after-conv": {"batch_norm": "after_conv"},
+        "bn-after-pool-smooth-dense512": {"label_smoothing": 0.1, "dense_units": 512},
     },
     "mlp": {
         "default": {},
@@ -131,6 +150,8 @@ def main():
         if args.quick:
             continue
         for row_name, (row_params, row_acc) in rows.items():
+            if args.seed != 0:
+                row_name = f"{row_name} (seed {args.seed})"
             store.setdefault(args.model, {})[row_name] = {
                 "params": {k: v for k, v in row_params.items() if k != "random_state"},
                 "seed": args.seed,
