@@ -480,6 +480,36 @@ def test_batch_norm_predicts_sensibly_after_few_steps(sample_split):
     assert clf.score(X_test, y_test) > 0.5
 
 
+@pytest.mark.parametrize(
+    "batch_norm, pooling, expected",
+    [
+        (True, "max", "C B C B P C B C B P D B"),
+        ("after_conv", "avg", "C B C B P C B C B P D B"),
+        ("after_pool", "max", "C B C P B C B C P B D B"),
+        ("after_pool", None, "C B C B C B C B D B"),
+        (False, "max", "C C P C C P D"),
+    ],
+)
+def test_batch_norm_placement(batch_norm, pooling, expected):
+    # Where each block's normalisation goes: after every convolution by
+    # default, after a block's pooling for "after_pool" when it pools.
+    X = np.random.default_rng(0).random((16, 64), dtype=np.float32)
+    clf = KerasCNNClassifier(
+        conv_filters=(2, 3),
+        convs_per_block=2,
+        batch_norm=batch_norm,
+        pooling=pooling,
+        dense_units=4,
+        epochs=1,
+        random_state=0,
+    )
+    clf.fit(X, np.arange(16) % 2)
+    letters = {"Conv2D": "C", "FusedBatchNormalization": "B", "Dense": "D"}
+    names = [type(layer).__name__ for layer in clf.model_.layers]
+    seq = [letters.get(n, "P" if "Pooling" in n else None) for n in names]
+    assert " ".join(c for c in seq if c) == expected + " D"
+
+
 @pytest.mark.parametrize("shape", [(32, 5, 5, 3), (32, 7)])
 def test_fused_batch_norm_matches_keras(shape, monkeypatch):
     # The fused layer must compute what Keras' BatchNormalization computes,
