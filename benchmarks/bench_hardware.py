@@ -6,8 +6,10 @@
   throughput of the default CNN and its achieved GFLOP/s (3x the forward
   FLOPs per image) as a fraction of the matmul figure. The machine changes
   speed from minute to minute, so a matmul is timed right after each epoch
-  and each epoch's ratio is taken to its own matmul; the records are the
-  medians over the epochs after the first (which traces the graphs),
+  and each epoch's ratio is taken to its own matmul. The records are
+  medians over the epochs after the first (which traces the graphs), so the
+  ratio is the median of the per-epoch ratios, not ``cnn_train_gflops``
+  over ``matmul_gflops``,
 * ``cnn_predict_images_per_second``: ``predict_proba`` on the 10,000 test
   images, median of 5 calls after a warm-up call (steady state),
 * ``search_peak_rss_mb`` and ``search_rss_growth_mb``: peak resident memory

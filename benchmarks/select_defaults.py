@@ -68,11 +68,15 @@ VARIANTS = {
             "shift": 0.04,
             "epochs": 35,
         },
-        # With batch norm moved after each block's pooling (the defaults
-        # since); "bn-after-pool" is the defaults themselves.
-        "bn-after-pool": {},
+        # Where each block's batch norm goes; "bn-after-conv" is the
+        # defaults' own network.
+        "bn-after-pool": {"batch_norm": "after_pool"},
         "bn-after-conv": {"batch_norm": "after_conv"},
-        "bn-after-pool-smooth-dense512": {"label_smoothing": 0.1, "dense_units": 512},
+        "bn-after-pool-smooth-dense512": {
+            "batch_norm": "after_pool",
+            "label_smoothing": 0.1,
+            "dense_units": 512,
+        },
     },
     "mlp": {
         "default": {},
