@@ -105,6 +105,11 @@ VARIANTS = {
 }
 
 
+def row_key(name, seed):
+    """The name of a variant's row in selection.json for one seed."""
+    return name if seed == 0 else f"{name} (seed {seed})"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=["cnn", "mlp"], default="mlp")
@@ -136,6 +141,20 @@ def main():
     cls = KerasCNNClassifier if args.model == "cnn" else KerasMLPClassifier
     store = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for name in names:
+        if name not in VARIANTS[args.model]:
+            parser.error(
+                f"--variants: unknown {args.model} variant {name!r}; "
+                f"choose from {', '.join(VARIANTS[args.model])}."
+            )
+        stored = store.get(args.model, {}).get(row_key(name, args.seed))
+        wanted = json.loads(json.dumps(VARIANTS[args.model][name], default=list))
+        if stored is not None and not args.quick and stored["params"] != wanted:
+            parser.error(
+                f"variant {name!r} now sets {wanted}, but its recorded row was "
+                f"run with {stored['params']}; give the changed variant a new "
+                "name so that the recorded row keeps its meaning."
+            )
+    for name in names:
         params = dict(VARIANTS[args.model][name], random_state=args.seed)
         if args.quick:
             params["epochs"] = 1
@@ -154,9 +173,7 @@ def main():
         if args.quick:
             continue
         for row_name, (row_params, row_acc) in rows.items():
-            if args.seed != 0:
-                row_name = f"{row_name} (seed {args.seed})"
-            store.setdefault(args.model, {})[row_name] = {
+            store.setdefault(args.model, {})[row_key(row_name, args.seed)] = {
                 "params": {k: v for k, v in row_params.items() if k != "random_state"},
                 "seed": args.seed,
                 "validation_accuracy": round(row_acc, 4),
