@@ -38,6 +38,19 @@ def test_s1_architecture_is_exact():
     assert model.padding == "valid" and model.batch_norm and model.pooling == "max"
 
 
+@pytest.mark.parametrize(
+    "name", [n for n in list_presets() if get_preset(n).reported_test_accuracy]
+)
+def test_study_presets_train_like_plain_keras(name):
+    # The studies' networks train with Keras' plain recipe whatever our
+    # estimators' defaults become: no label smoothing, no weight averaging,
+    # no test-time augmentation, no schedule, no decoupled weight decay.
+    params = get_preset(name).estimator.get_params()
+    assert params["label_smoothing"] == 0.0
+    assert params["ema_momentum"] is None and params["tta"] is None
+    assert params["lr_schedule"] == "constant" and params["weight_decay"] == 0.0
+
+
 def test_s5_deeper_mlp_parameter_count(sample):
     X, y = sample
     est = get_preset("s5-mlp").estimator.set_params(

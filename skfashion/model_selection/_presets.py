@@ -16,8 +16,11 @@ from sklearn.model_selection import KFold, ShuffleSplit, StratifiedShuffleSplit
 from ..models import KerasCNNClassifier, KerasMLPClassifier
 
 # Settings that make the networks behave like the plain Keras models of the
-# studies: constant learning rate, no decoupled weight decay, no augmentation.
-_PLAIN_TRAINING = dict(lr_schedule="constant", weight_decay=0.0, optimizer="adam")
+# studies: constant learning rate, no decoupled weight decay, the plain
+# cross-entropy (no label smoothing), no augmentation.
+_PLAIN_TRAINING = dict(
+    lr_schedule="constant", weight_decay=0.0, optimizer="adam", label_smoothing=0.0
+)
 
 
 @dataclass

@@ -19,6 +19,12 @@ from ._layers import augmentation_layers, batch_norm
         "\n        4e-3 by default, with batch normalisation: validation 0.9405"
         "\n        against 0.9389 at 2e-3 and 0.9395 at 8e-3."
     ),
+    label_smoothing=0.1,
+    label_smoothing_reason=(
+        "\n        0.1 by default, with ``dense_units=512``: validation accuracy"
+        "\n        0.9414 / 0.9398 / 0.9404 against 0.9405 / 0.9382 / 0.9392"
+        "\n        for 0.0 and 256 units (seeds 0, 1, 2), at the same cost."
+    ),
 )
 class KerasCNNClassifier(_BaseImageClassifier):
     """Convolutional neural network classifier for small grayscale images.
@@ -54,8 +60,10 @@ class KerasCNNClassifier(_BaseImageClassifier):
         2x2 pooling at the end of each block; None for no pooling.
     conv_dropout : float, default=0.25
         Dropout after the convolutional stack.
-    dense_units : int or tuple of int, default=256
-        Units of the hidden dense layer(s); () for none.
+    dense_units : int or tuple of int, default=512
+        Units of the hidden dense layer(s); () for none. 512 by default,
+        with ``label_smoothing=0.1``: +0.0012 validation accuracy over 256
+        units without smoothing (mean of 3 seeds), at the same training time.
     dropout : float, default=0.4
         Dropout before the output layer.
     activation : str, default="relu"
@@ -119,7 +127,7 @@ class KerasCNNClassifier(_BaseImageClassifier):
         batch_norm=True,
         pooling="max",
         conv_dropout=0.25,
-        dense_units=256,
+        dense_units=512,
         dropout=0.4,
         activation="relu",
         shift=0.0,
@@ -130,7 +138,7 @@ class KerasCNNClassifier(_BaseImageClassifier):
         momentum=0.9,
         weight_decay=1e-4,
         l2=0.0,
-        label_smoothing=0.0,
+        label_smoothing=0.1,
         ema_momentum=None,
         tta=None,
         lr_schedule="cosine",
