@@ -110,6 +110,49 @@ def row_key(name, seed):
     return name if seed == 0 else f"{name} (seed {seed})"
 
 
+# Not part of what is trained: these never change a row's meaning.
+_NOT_RECORDED = ("random_state", "verbose", "callbacks", "cache_dir")
+
+
+def resolved_params(est):
+    """Every parameter a variant trains with, in JSON form (defaults included)."""
+    params = {k: v for k, v in est.get_params().items() if k not in _NOT_RECORDED}
+    return json.loads(json.dumps(params, default=list))
+
+
+def _refuse_changed_meaning(parser, rows, name, est):
+    """Refuse to run ``name`` if its recorded rows trained something else.
+
+    A variant is a change relative to the defaults of its day, so the same
+    name trains a different network once a default moves. Its rows (every
+    seed) must have recorded the full parameters, and those must be the ones
+    the variant resolves to now; otherwise the variant needs a new name.
+    """
+    now = resolved_params(est)
+    for key, row in rows.items():
+        if key.split(" (seed ")[0].split("+tta-")[0] != name:
+            continue
+        if "resolved" not in row:
+            parser.error(
+                f"variant {name!r}: its row {key!r} was recorded against the "
+                "defaults of its day, without its full parameters, so a new "
+                "run may not train the same network; add the variant under a "
+                "new name in VARIANTS."
+            )
+        recorded = {k: v for k, v in row["resolved"].items() if k != "tta"}
+        changed = sorted(
+            k
+            for k in set(now) | set(recorded)
+            if k != "tta" and now.get(k) != recorded.get(k)
+        )
+        if changed:
+            parser.error(
+                f"variant {name!r} now trains with different {', '.join(changed)} "
+                f"than its recorded row {key!r}; give the changed variant a new "
+                "name so that the recorded row keeps its meaning."
+            )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=["cnn", "mlp"], default="mlp")
@@ -146,14 +189,9 @@ def main():
                 f"--variants: unknown {args.model} variant {name!r}; "
                 f"choose from {', '.join(VARIANTS[args.model])}."
             )
-        stored = store.get(args.model, {}).get(row_key(name, args.seed))
-        wanted = json.loads(json.dumps(VARIANTS[args.model][name], default=list))
-        if stored is not None and not args.quick and stored["params"] != wanted:
-            parser.error(
-                f"variant {name!r} now sets {wanted}, but its recorded row was "
-                f"run with {stored['params']}; give the changed variant a new "
-                "name so that the recorded row keeps its meaning."
-            )
+        if not args.quick:
+            variant = cls(**VARIANTS[args.model][name])
+            _refuse_changed_meaning(parser, store.get(args.model, {}), name, variant)
     for name in names:
         params = dict(VARIANTS[args.model][name], random_state=args.seed)
         if args.quick:
@@ -175,6 +213,7 @@ def main():
         for row_name, (row_params, row_acc) in rows.items():
             store.setdefault(args.model, {})[row_key(row_name, args.seed)] = {
                 "params": {k: v for k, v in row_params.items() if k != "random_state"},
+                "resolved": {**resolved_params(est), "tta": row_params.get("tta")},
                 "seed": args.seed,
                 "validation_accuracy": round(row_acc, 4),
                 "seconds": round(seconds, 1),
