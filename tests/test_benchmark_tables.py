@@ -83,3 +83,48 @@ def test_missing_figures_are_said_not_measured(table):
     rows = table.studies_table([]).splitlines()[2:]
     assert len(rows) == 5
     assert all(row.count("not measured") == 3 for row in rows)
+
+
+@pytest.fixture(scope="module")
+def select_defaults():
+    spec = importlib.util.spec_from_file_location(
+        "benchmark_select_defaults", BENCHMARKS / "select_defaults.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_selection_rows_match_their_variants(select_defaults):
+    # Every recorded row was trained with its variant's changes as they
+    # stand in the script (a changed variant must take a new name).
+    store = json.loads((BENCHMARKS / "results" / "selection.json").read_text())
+    checked = 0
+    for model, rows in store.items():
+        for key, row in rows.items():
+            name, _, tta = key.split(" (seed ")[0].partition("+tta-")
+            wanted = dict(select_defaults.VARIANTS[model][name])
+            if tta:
+                wanted["tta"] = tta
+            assert row["params"] == json.loads(json.dumps(wanted, default=list)), key
+            checked += 1
+    assert checked >= 30
+
+
+def test_select_defaults_refuses_a_variant_whose_rows_mean_something_else(
+    select_defaults,
+):
+    import argparse
+
+    from skfashion.models import KerasCNNClassifier
+
+    parser = argparse.ArgumentParser(prog="select_defaults.py")
+    est = KerasCNNClassifier(epochs=35)
+    same = {"resolved": select_defaults.resolved_params(est)}
+    refuse = select_defaults._refuse_changed_meaning
+    refuse(parser, {"epochs35": same, "epochs35 (seed 1)": same}, "epochs35", est)
+    refuse(parser, {"other": {}}, "epochs35", est)  # rows of other variants
+    moved = {"resolved": {**same["resolved"], "dense_units": 256}}
+    for rows in ({"epochs35 (seed 2)": moved}, {"epochs35": {"params": {}}}):
+        with pytest.raises(SystemExit):
+            refuse(parser, rows, "epochs35", est)
