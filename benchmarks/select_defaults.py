@@ -6,16 +6,19 @@ The test split plays no part here. Each variant is trained on a stratified
 to ``benchmarks/results/selection.json`` and is rendered into
 ``benchmarks/README.md`` by ``table.py``::
 
-    python benchmarks/select_defaults.py --model mlp
-    python benchmarks/select_defaults.py --model cnn --variants default,ema
-    python benchmarks/select_defaults.py --model cnn --variants default --tta shift
-    python benchmarks/select_defaults.py --model cnn --variants default --seed 1
+    python benchmarks/select_defaults.py --model cnn --variants smooth-dense512 --seed 3
+    python benchmarks/select_defaults.py --model cnn --variants NAME --tta shift
     python benchmarks/select_defaults.py --quick      # smoke run
 
 Rows of seeds other than 0 are recorded as ``"<variant> (seed N)"``.
 
-Variants are parameter changes relative to the estimator's current defaults,
-so the same script re-checks a new default against its neighbours.
+Variants are parameter changes relative to the estimator's defaults at the
+time they run, so a name means one network only while the defaults stand
+still. Each row records every parameter it trained with (``"resolved"``),
+and the script refuses to run a variant whose recorded rows trained with
+other parameters, or were recorded before rows kept them: a variant on top
+of new defaults gets a new name. ``smooth-dense512`` trains the current
+CNN defaults.
 """
 
 import argparse
@@ -68,8 +71,8 @@ VARIANTS = {
             "shift": 0.04,
             "epochs": 35,
         },
-        # Where each block's batch norm goes; "bn-after-conv" is the
-        # defaults' own network.
+        # Where each block's batch norm goes; "bn-after-conv" was the
+        # defaults' own network in that round (256 dense units, no smoothing).
         "bn-after-pool": {"batch_norm": "after_pool"},
         "bn-after-conv": {"batch_norm": "after_conv"},
         "bn-after-pool-smooth-dense512": {
@@ -130,7 +133,8 @@ def _refuse_changed_meaning(parser, rows, name, est):
     """
     now = resolved_params(est)
     for key, row in rows.items():
-        if key.split(" (seed ")[0].split("+tta-")[0] != name:
+        base, _, tta = key.split(" (seed ")[0].partition("+tta-")
+        if base != name:
             continue
         if "resolved" not in row:
             parser.error(
@@ -139,11 +143,11 @@ def _refuse_changed_meaning(parser, rows, name, est):
                 "run may not train the same network; add the variant under a "
                 "new name in VARIANTS."
             )
-        recorded = {k: v for k, v in row["resolved"].items() if k != "tta"}
+        # A "+tta-KIND" row is the same training scored with that TTA.
+        wanted = {**now, "tta": tta} if tta else now
+        recorded = row["resolved"]
         changed = sorted(
-            k
-            for k in set(now) | set(recorded)
-            if k != "tta" and now.get(k) != recorded.get(k)
+            k for k in set(wanted) | set(recorded) if wanted.get(k) != recorded.get(k)
         )
         if changed:
             parser.error(

@@ -74,6 +74,21 @@ def _rewrite(src, dst, *, meta=None, drop=None, keras_bytes=None):
             zout.writestr(item, data)
 
 
+def test_file_from_before_label_smoothing_loads_without_it(fitted, tmp_path):
+    # Such a network was trained with the plain cross-entropy: loading must
+    # not report today's default (0.1) as its label smoothing.
+    good = save_model(fitted, tmp_path / "good.skf")
+    old = tmp_path / "old.skf"
+
+    def drop_smoothing(meta):
+        del meta["params"]["label_smoothing"]
+        return meta
+
+    _rewrite(good, old, meta=drop_smoothing)
+    assert load_model(good).label_smoothing == fitted.label_smoothing == 0.1
+    assert load_model(old).label_smoothing == 0.0
+
+
 @pytest.mark.parametrize(
     "corrupt, match",
     [

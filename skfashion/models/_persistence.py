@@ -6,6 +6,7 @@ native ``.keras`` format (loaded with ``safe_mode=True``) and a JSON file with
 the estimator's class, parameters and fitted attributes.
 """
 
+import inspect
 import io
 import json
 import math
@@ -381,6 +382,10 @@ _MAX_JSON_BYTES = 10 * 2**20
 _MAX_KERAS_BYTES = 2 * 2**30
 _COPY_CHUNK = 1 << 20
 _NEVER_STORED = ("callbacks", "model")
+#: Parameters added after files of this format were first written, with the
+#: value that reproduces how an older file's network was trained. A file
+#: without one of them gets this value, not today's default.
+_ADDED_LATER = {"label_smoothing": 0.0}
 #: The member holding the sorted 64-bit hashes of the training images.
 _ROWS_MEMBER = "training_rows.u64"
 _MAX_SOURCE_CHARS = 1000
@@ -768,6 +773,11 @@ def _checked_params(params, path):
 
 def _make_estimator(cls, params, path):
     """Construct ``cls(**params)`` and check the parameters' constraints."""
+    accepted = inspect.signature(cls.__init__).parameters
+    params = {
+        **{k: v for k, v in _ADDED_LATER.items() if k in accepted},
+        **params,
+    }
     try:
         estimator = cls(**params)
     except (TypeError, ValueError) as exc:
