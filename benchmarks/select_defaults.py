@@ -113,6 +113,20 @@ def row_key(name, seed):
     return name if seed == 0 else f"{name} (seed {seed})"
 
 
+def parse_row_key(key):
+    """``(variant, tta)`` of a row name: the inverse of :func:`row_key`.
+
+    ``tta`` is the kind of a ``"+tta-KIND"`` row, or ``""``.
+    """
+    variant, _, tta = key.split(" (seed ")[0].partition("+tta-")
+    return variant, tta
+
+
+def as_json(value):
+    """``value`` as it reads back from selection.json (tuples become lists)."""
+    return json.loads(json.dumps(value, default=list))
+
+
 # Not part of what is trained: these never change a row's meaning.
 _NOT_RECORDED = ("random_state", "verbose", "callbacks", "cache_dir")
 
@@ -120,7 +134,7 @@ _NOT_RECORDED = ("random_state", "verbose", "callbacks", "cache_dir")
 def resolved_params(est):
     """Every parameter a variant trains with, in JSON form (defaults included)."""
     params = {k: v for k, v in est.get_params().items() if k not in _NOT_RECORDED}
-    return json.loads(json.dumps(params, default=list))
+    return as_json(params)
 
 
 def _refuse_changed_meaning(parser, rows, name, est):
@@ -133,7 +147,7 @@ def _refuse_changed_meaning(parser, rows, name, est):
     """
     now = resolved_params(est)
     for key, row in rows.items():
-        base, _, tta = key.split(" (seed ")[0].partition("+tta-")
+        base, tta = parse_row_key(key)
         if base != name:
             continue
         if "resolved" not in row:

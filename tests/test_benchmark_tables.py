@@ -102,11 +102,11 @@ def test_selection_rows_match_their_variants(select_defaults):
     checked = 0
     for model, rows in store.items():
         for key, row in rows.items():
-            name, _, tta = key.split(" (seed ")[0].partition("+tta-")
+            name, tta = select_defaults.parse_row_key(key)
             wanted = dict(select_defaults.VARIANTS[model][name])
             if tta:
                 wanted["tta"] = tta
-            assert row["params"] == json.loads(json.dumps(wanted, default=list)), key
+            assert row["params"] == select_defaults.as_json(wanted), key
             checked += 1
     assert checked >= 30
 
