@@ -559,6 +559,66 @@ def test_fused_batch_norm_matches_keras(shape, monkeypatch):
     assert calls == [True, False]
 
 
+def _scramble_batch_norms(model, X, rng, negative=False):
+    # Moving statistics near the activations' own (set by a training-mode
+    # call with momentum 0), then scales and shifts far from the identity,
+    # so that a wrong fold shows; half the scales negative when asked.
+    norms = [layer for layer in model.layers if hasattr(layer, "moving_mean")]
+    for layer in norms:
+        layer.momentum = 0.0
+    model(X, training=True)
+    for layer in norms:
+        layer.momentum = 0.9
+        n = layer.moving_mean.shape[0]
+        std = np.sqrt(layer.moving_variance.numpy())
+        layer.moving_mean.assign(layer.moving_mean + rng.normal(0, 0.3, n) * std)
+        layer.moving_variance.assign(std**2 * rng.uniform(0.5, 2, n))
+        gamma = rng.uniform(0.5, 1.5, n) * np.where(np.arange(n) % 2, -1, 1)
+        layer.gamma.assign(np.abs(gamma) if not negative else gamma)
+        layer.beta.assign(rng.normal(0, 0.3, n))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(),
+        dict(convs_per_block=2, batch_norm="after_pool"),
+        dict(convs_per_block=2, padding="valid", pooling="avg"),
+        dict(kernel_size=5, pooling=None, dense_units=(8, 4)),
+        "mlp",
+    ],
+)
+def test_folded_batch_norm_predicts_like_the_network(params):
+    # predict_proba folds each batch normalisation into the next linear
+    # layer; its probabilities must be the network's own, with the
+    # normalisation nowhere in the traced graph, and must follow the
+    # weights when they change after a first prediction (to negative
+    # scales, which may not move past a max pooling).
+    from skfashion.models._base import _inference_function
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((24, 400)) ** rng.uniform(0.2, 5, (24, 1))).astype("float32")
+    if params == "mlp":
+        clf = KerasMLPClassifier(hidden_layer_sizes=(8, 6), epochs=1, random_state=0)
+    else:
+        params = dict(conv_filters=(3, 4), dense_units=6, epochs=1) | params
+        clf = KerasCNNClassifier(**params, random_state=0)
+    clf.fit(X, np.arange(24) % 3)
+    before = clf.predict_proba(X)
+    for negative in (False, True):
+        _scramble_batch_norms(clf.model_, X, rng, negative)
+        expected = clf.model_(X, training=False).numpy()
+        proba = clf.predict_proba(X)
+        # the new statistics matter, and the images get different answers
+        assert np.abs(expected - before).max() > 0.02
+        assert expected.std(axis=0).max() > 1e-3
+        np.testing.assert_allclose(proba, expected, atol=1e-5)
+        before = proba
+    graph = _inference_function(clf.model_).get_concrete_function().graph
+    ops = {op.type for op in graph.get_operations()}
+    assert not any("BatchNorm" in op for op in ops), ops
+
+
 def test_uint8_memmap_reaches_keras_without_a_float_copy(tmp_path, sample, monkeypatch):
     import keras
 
