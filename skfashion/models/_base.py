@@ -115,14 +115,14 @@ def _inference_function(model):
     if infer is None:
         ref = weakref.ref(model)
         spec = tf.TensorSpec((None, *model.inputs[0].shape[1:]), tf.float32)
-        if signature is None:
-            infer = tf.function(
-                lambda x: ref()(x, training=False), input_signature=[spec]
-            )
-        else:
-            infer = tf.function(
-                lambda x: folded_call(ref(), x, signature), input_signature=[spec]
-            )
+
+        def call(x):
+            if signature is None:
+                return ref()(x, training=False)
+            return folded_call(ref(), x, signature)
+
+        # The Python branches are resolved once, at tracing.
+        infer = tf.function(call, input_signature=[spec], autograph=False)
         traced[signature] = infer
     return infer
 
