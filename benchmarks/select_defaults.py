@@ -84,11 +84,6 @@ VARIANTS = {
         "wd5e-3": {"weight_decay": 5e-3},
         "wd5e-2": {"weight_decay": 5e-2},
         "erase0.5": {"random_erasing": 0.5},
-        "batch256-lr6e-3-epochs30": {
-            "batch_size": 256,
-            "learning_rate": 6e-3,
-            "epochs": 30,
-        },
     },
     "mlp": {
         "default": {},
