@@ -861,7 +861,7 @@ class _BaseImageClassifier(KerasClassifier):
         Batches go through one traced inference function per network, with
         a fixed input signature: no retracing on odd batch sizes, and about
         15% faster than Keras' ``predict`` loop on the default CNN, before
-        batch normalisation is folded (another 7.5%). Integer pixels become
+        batch normalisation is folded (another 7-10%). Integer pixels become
         float32 one batch at a time.
         """
         infer = _inference_function(self.model_)
