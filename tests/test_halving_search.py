@@ -70,12 +70,17 @@ class _TrainingSpy:
         self.loaded = []
         self.interrupt_continuation = interrupt_continuation
         fit, load = keras.Model.fit, base_module.load_model
+        batches = base_module._epoch_batches
         spy = self
+
+        def spy_batches(X, *args, **kwargs):
+            spy.rows = len(X)  # in-memory rows reach Keras as one pipeline
+            return batches(X, *args, **kwargs)
 
         def spy_fit(model, x=None, y=None, **kwargs):
             initial = kwargs.get("initial_epoch", 0)
             record = dict(
-                n=len(x),
+                n=spy.rows if y is None else len(x),
                 initial_epoch=initial,
                 epochs=kwargs["epochs"],
                 ran=0,
@@ -95,6 +100,7 @@ class _TrainingSpy:
 
         monkeypatch.setattr(keras.Model, "fit", spy_fit)
         monkeypatch.setattr(base_module, "load_model", spy_load)
+        monkeypatch.setattr(base_module, "_epoch_batches", spy_batches)
 
     def fold_calls(self):
         return [c for c in self.calls if c["n"] == N_FOLD]

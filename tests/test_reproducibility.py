@@ -42,3 +42,30 @@ def test_seeded_fits_agree_across_processes():
     first, second = _digest_in_new_process(), _digest_in_new_process()
     assert len(first) == 64
     assert first == second
+
+
+def test_epoch_orders_depend_on_seed_and_epoch_only():
+    # In-memory training data reaches Keras as one endless pipeline: each
+    # epoch is a permutation of the rows, drawn from (seed, epoch), so a fit
+    # continued from epoch 2 sees what a straight fit sees from epoch 2 on.
+    import numpy as np
+
+    from skfashion.models._base import _epoch_batches
+
+    X = np.arange(10, dtype=np.uint8)[:, None] * np.ones((1, 3), np.uint8)
+    y = np.arange(10)
+
+    def epochs(first_epoch, n_epochs, seed=7):
+        batches = _epoch_batches(
+            X, y, None, batch_size=4, seed=seed, first_epoch=first_epoch
+        )
+        rows = [b[1].numpy() for b in batches.take(3 * n_epochs)]
+        return [np.concatenate(rows[3 * e : 3 * e + 3]) for e in range(n_epochs)]
+
+    straight = epochs(0, 4)
+    for order in straight:
+        np.testing.assert_array_equal(np.sort(order), y)
+    assert len({tuple(order) for order in straight}) == 4
+    for a, b in zip(epochs(2, 2), straight[2:], strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(epochs(0, 1, seed=8)[0], straight[0])

@@ -65,14 +65,22 @@ def _forbid_training(monkeypatch):
 
 def _count_training(monkeypatch):
     """Record ``(n_samples, initial_epoch, epochs)`` of every Keras fit."""
-    calls = []
-    original = keras.Model.fit
+    import skfashion.models._base as base_module
+
+    calls, rows = [], []
+    original, batches = keras.Model.fit, base_module._epoch_batches
+
+    def spy_batches(X, *args, **kwargs):
+        rows.append(len(X))  # in-memory rows reach Keras as one pipeline
+        return batches(X, *args, **kwargs)
 
     def spy(self, x=None, y=None, *args, **kwargs):
-        calls.append((len(x), kwargs.get("initial_epoch", 0), kwargs.get("epochs")))
+        n = rows[-1] if y is None else len(x)
+        calls.append((n, kwargs.get("initial_epoch", 0), kwargs.get("epochs")))
         return original(self, x, y, *args, **kwargs)
 
     monkeypatch.setattr(keras.Model, "fit", spy)
+    monkeypatch.setattr(base_module, "_epoch_batches", spy_batches)
     return calls
 
 

@@ -658,10 +658,26 @@ class _BaseImageClassifier(KerasClassifier):
             )
             y = sample_weight = None
             kwargs["shuffle"] = False  # the batches are shuffled already
-        elif train is not None:
-            if sample_weight is not None:
-                sample_weight = sample_weight[train]
-            X, y = X[train], y[train]
+        else:
+            if train is not None:
+                if sample_weight is not None:
+                    sample_weight = sample_weight[train]
+                X, y = X[train], y[train]
+            # One input pipeline for the whole fit: Keras would build a new
+            # iterator over the arrays at every epoch, and on CPU that start
+            # often left both cores idle for seconds before the epoch's first
+            # batch (benchmarks/bench_epoch_stalls.py).
+            kwargs["steps_per_epoch"] = math.ceil(len(X) / self.batch_size)
+            X = _epoch_batches(
+                X,
+                y,
+                sample_weight,
+                batch_size=self.batch_size,
+                seed=self._random_state,
+                first_epoch=initial_epoch,
+            )
+            y = sample_weight = None
+            kwargs["shuffle"] = False  # the pipeline shuffles every epoch
         user_callbacks = self._fit_callbacks
         self._fit_callbacks = (
             [_StopOnNonFiniteLoss(self)]
@@ -1021,6 +1037,38 @@ def _memory_mapped(X):
             return True
         X = getattr(X, "base", None)
     return False
+
+
+def _epoch_batches(X, y, sample_weight, *, batch_size, seed, first_epoch):
+    """Endless shuffled mini-batches of in-memory arrays, as one tf.data pipeline.
+
+    Epoch ``e`` visits the rows in an order drawn from ``(seed, e)`` alone,
+    so a fit continued from epoch ``first_epoch`` sees the orders that a
+    straight fit sees from that epoch on. The arrays are copied into tensors
+    once (as Keras does); float arrays become float32.
+    """
+    arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
+    tensors = tuple(
+        tf.constant(a.astype(np.float32) if a.dtype.kind == "f" else a)
+        for a in map(np.asarray, arrays)
+    )
+    if not isinstance(seed, (int, np.integer)):
+        seed = np.random.default_rng().integers(2**31)
+    n = len(X)
+
+    def epoch_rows(epoch):
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64),
+            seed=tf.stack([tf.constant(seed, tf.int64), epoch]),
+        )
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
+    return (
+        tf.data.Dataset.counter(first_epoch)
+        .flat_map(epoch_rows)
+        .map(lambda rows: tuple(tf.gather(t, rows) for t in tensors))
+        .prefetch(2)
+    )
 
 
 class _MemmapBatches(keras.utils.PyDataset):
