@@ -89,24 +89,15 @@ def main(argv=None):
             [round(t, 2) for t in lengths[arm]],
             flush=True,
         )
+    figures = {
+        "epoch_start_gap_seconds": (statistics.fmean, gaps),
+        "epoch_seconds": (statistics.median, lengths),
+    }
     report(
         [
-            record(
-                f"{arm}_epoch_start_gap_seconds",
-                statistics.fmean(gaps[arm]),
-                "s",
-                better="<=",
-            )
-            for arm in gaps
-        ]
-        + [
-            record(
-                f"{arm}_epoch_seconds",
-                statistics.median(lengths[arm]),
-                "s",
-                better="<=",
-            )
-            for arm in lengths
+            record(f"{arm}_{name}", summary(values[arm]), "s", better="<=")
+            for name, (summary, values) in figures.items()
+            for arm in values
         ],
         quick=args.quick,
     )
