@@ -84,6 +84,7 @@ VARIANTS = {
         "wd5e-3": {"weight_decay": 5e-3},
         "wd5e-2": {"weight_decay": 5e-2},
         "erase0.5": {"random_erasing": 0.5},
+        "dense512-epochs35": {"epochs": 35},
     },
     "mlp": {
         "default": {},
