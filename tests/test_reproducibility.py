@@ -50,7 +50,7 @@ def test_epoch_orders_depend_on_seed_and_epoch_only():
     # continued from epoch 2 sees what a straight fit sees from epoch 2 on.
     import numpy as np
 
-    from skfashion.models._base import _epoch_batches
+    from skfashion.models._base import _epoch_batches, _MemmapBatches
 
     X = np.arange(10, dtype=np.uint8)[:, None] * np.ones((1, 3), np.uint8)
     y = np.arange(10)
@@ -69,3 +69,12 @@ def test_epoch_orders_depend_on_seed_and_epoch_only():
     for a, b in zip(epochs(2, 2), straight[2:], strict=True):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(epochs(0, 1, seed=8)[0], straight[0])
+
+    # A memmap's batches visit the same orders (each batch read in file
+    # order), continued fits included.
+    memmap = _MemmapBatches(X, y, None, rows=None, batch_size=4, seed=7, first_epoch=2)
+    for order in straight[2:]:
+        visited = np.concatenate([memmap[i][1] for i in range(len(memmap))])
+        expected = [np.sort(order[i : i + 4]) for i in range(0, 10, 4)]
+        np.testing.assert_array_equal(visited, np.concatenate(expected))
+        memmap.on_epoch_end()

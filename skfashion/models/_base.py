@@ -655,6 +655,7 @@ class _BaseImageClassifier(KerasClassifier):
                 rows=train,
                 batch_size=self.batch_size,
                 seed=self._random_state,
+                first_epoch=initial_epoch,
             )
             y = sample_weight = None
             kwargs["shuffle"] = False  # the batches are shuffled already
@@ -1039,28 +1040,43 @@ def _memory_mapped(X):
     return False
 
 
+def _order_seed(seed):
+    """The integer that seeds every epoch's order of a fit (drawn if unseeded)."""
+    if isinstance(seed, (int, np.integer)):
+        return int(seed)
+    return int(np.random.default_rng().integers(2**31))
+
+
+def _epoch_order(n, seed, epoch):
+    """The order in which epoch ``epoch`` visits ``n`` rows: ``(seed, epoch)`` alone.
+
+    One implementation for every input path (a traced pipeline passes
+    ``epoch`` as a tensor, a memmap's batches call it eagerly), so a fit
+    sees the same orders whichever way its rows are read.
+    """
+    return tf.random.experimental.stateless_shuffle(
+        tf.range(n, dtype=tf.int64),
+        seed=tf.stack([tf.constant(seed, tf.int64), tf.cast(epoch, tf.int64)]),
+    )
+
+
 def _epoch_batches(X, y, sample_weight, *, batch_size, seed, first_epoch):
     """Endless shuffled mini-batches of in-memory arrays, as one tf.data pipeline.
 
-    Epoch ``e`` visits the rows in an order drawn from ``(seed, e)`` alone,
-    so a fit continued from epoch ``first_epoch`` sees the orders that a
-    straight fit sees from that epoch on. The arrays are copied into tensors
-    once (as Keras does); float arrays become float32.
+    Epoch ``e`` visits the rows in ``_epoch_order(n, seed, e)``, so a fit
+    continued from epoch ``first_epoch`` sees the orders that a straight fit
+    sees from that epoch on. The arrays are copied into tensors once (as
+    Keras does); float arrays become float32.
     """
     arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
     tensors = tuple(
         tf.constant(a.astype(np.float32) if a.dtype.kind == "f" else a)
         for a in map(np.asarray, arrays)
     )
-    if not isinstance(seed, (int, np.integer)):
-        seed = np.random.default_rng().integers(2**31)
-    n = len(X)
+    seed, n = _order_seed(seed), len(X)
 
     def epoch_rows(epoch):
-        order = tf.random.experimental.stateless_shuffle(
-            tf.range(n, dtype=tf.int64),
-            seed=tf.stack([tf.constant(seed, tf.int64), epoch]),
-        )
+        order = _epoch_order(n, seed, epoch)
         return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
 
     return (
@@ -1074,23 +1090,24 @@ def _epoch_batches(X, y, sample_weight, *, batch_size, seed, first_epoch):
 class _MemmapBatches(keras.utils.PyDataset):
     """Shuffled mini-batches read from a ``np.memmap``, one at a time.
 
-    Each epoch draws a new order of ``rows`` (all rows by default) from a
-    generator seeded by ``seed`` and the epoch; each batch reads its rows in
-    file order.
+    Epoch ``e`` visits ``rows`` (all rows by default) in the order
+    ``_epoch_order`` gives the in-memory path, so a fit continued from epoch
+    ``first_epoch`` sees what a straight fit sees from there on; each batch
+    reads its rows in file order.
     """
 
-    def __init__(self, X, y, sample_weight, *, rows, batch_size, seed):
+    def __init__(self, X, y, sample_weight, *, rows, batch_size, seed, first_epoch):
         super().__init__()
         self._X, self._y, self._w = X, y, sample_weight
         self._rows = np.arange(len(X)) if rows is None else np.asarray(rows)
         self._batch_size = int(batch_size)
-        self._seed = int(seed) if isinstance(seed, (int, np.integer)) else None
-        self._epoch = 0
+        self._seed = _order_seed(seed)
+        self._epoch = int(first_epoch)
         self._shuffle()
 
     def _shuffle(self):
-        seed = None if self._seed is None else [self._seed, self._epoch]
-        self._order = np.random.default_rng(seed).permutation(self._rows)
+        order = _epoch_order(len(self._rows), self._seed, self._epoch).numpy()
+        self._order = self._rows[order]
 
     def __len__(self):
         return math.ceil(len(self._rows) / self._batch_size)
