@@ -1,8 +1,9 @@
 """skfashion beside its peers, measured in one run on the same data.
 
 * scikit-learn's ``MLPClassifier((512, 256), early_stopping=True)`` versus
-  ``KerasMLPClassifier()``, whose default hidden layers are the same: test
-  accuracy and training time. The rest is each library's own default training
+  ``KerasMLPClassifier(hidden_layer_sizes=(512, 256))`` (the peer's hidden
+  layers; skfashion's default is (1024, 512)): test accuracy and training
+  time. The rest is each library's own default training
   (scikit-learn: constant-rate Adam, stopping on a 10% validation split;
   skfashion: AdamW with a cosine schedule, batch normalisation and dropout,
   30 epochs on all the images).
