@@ -700,3 +700,39 @@ def test_test_time_augmentation_needs_images(sample):
     assert not hasattr(est, "model_")
     with pytest.raises(ValueError, match="tta"):
         KerasMLPClassifier(tta="rotate").fit(X[:50], y[:50])
+
+
+def test_ema_weights_are_the_fitted_and_predicting_weights(sample_split):
+    import keras
+
+    X, y = sample_split[0][:256], sample_split[1][:256]
+
+    class LastRawWeights(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.weights = [w.numpy() for w in self.model.trainable_weights]
+
+    raw = LastRawWeights()
+    clf = KerasMLPClassifier(
+        hidden_layer_sizes=(16,),
+        ema_momentum=0.9,
+        lr_schedule="constant",
+        epochs=2,
+        batch_size=32,
+        random_state=0,
+        callbacks=[raw],
+    ).fit(X, y)
+    model = clf.model_
+    averages = model.optimizer._model_variables_moving_average
+    # The network ends the fit holding the averages, not its last raw step...
+    for weight, average in zip(model.trainable_weights, averages, strict=True):
+        np.testing.assert_array_equal(weight.numpy(), average.numpy())
+    assert not all(
+        np.allclose(weight.numpy(), last, atol=1e-4)
+        for weight, last in zip(model.trainable_weights, raw.weights, strict=True)
+    )
+    # ... and predicts with them.
+    np.testing.assert_allclose(
+        clf.predict_proba(X[:20]),
+        model(np.float32(clf._prepare_X(X[:20], reset=False)), training=False),
+        atol=1e-6,
+    )
