@@ -1092,8 +1092,8 @@ class _MemmapBatches(keras.utils.PyDataset):
 
     Epoch ``e`` visits ``rows`` (all rows by default) in the order
     ``_epoch_order`` gives the in-memory path, so a fit continued from epoch
-    ``first_epoch`` sees what a straight fit sees from there on; each batch
-    reads its rows in file order.
+    ``first_epoch`` sees what a straight fit sees from there on. Each batch
+    reads its rows in file order and hands them on in the epoch's order.
     """
 
     def __init__(self, X, y, sample_weight, *, rows, batch_size, seed, first_epoch):
@@ -1114,9 +1114,15 @@ class _MemmapBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         start = index * self._batch_size
-        rows = np.sort(self._order[start : start + self._batch_size])
-        batch = (np.asarray(self._X[rows]), self._y[rows])
-        return batch if self._w is None else (*batch, self._w[rows])
+        order = self._order[start : start + self._batch_size]
+        # Read in file order, then put back in the epoch's order: the batch
+        # is the in-memory path's batch, image for image.
+        by_file = np.argsort(order, kind="stable")
+        back = np.empty_like(by_file)
+        back[by_file] = np.arange(len(by_file))
+        rows = order[by_file]
+        batch = (np.asarray(self._X[rows])[back], self._y[rows][back])
+        return batch if self._w is None else (*batch, self._w[rows][back])
 
     def on_epoch_end(self):
         self._epoch += 1
