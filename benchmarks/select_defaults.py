@@ -85,6 +85,12 @@ VARIANTS = {
         "wd5e-2": {"weight_decay": 5e-2},
         "erase0.5": {"random_erasing": 0.5},
         "dense512-epochs35": {"epochs": 35},
+        # Capacity and flips on top of the same defaults: a third block
+        # (128 filters on 7x7 maps, about 1.5x the multiply-adds) and
+        # horizontal flips in training only.
+        "d512-3blocks": {"conv_filters": (32, 64, 128)},
+        "d512-flip": {"horizontal_flip": True},
+        "d512-3blocks-flip": {"conv_filters": (32, 64, 128), "horizontal_flip": True},
     },
     "mlp": {
         "default": {},
