@@ -601,7 +601,8 @@ def test_folded_batch_norm_predicts_like_the_network(params):
     if params == "mlp":
         clf = KerasMLPClassifier(hidden_layer_sizes=(8, 6), epochs=1, random_state=0)
     else:
-        params = dict(conv_filters=(3, 4), dense_units=6, epochs=1) | params
+        # one view per image: the network's own probabilities
+        params = dict(conv_filters=(3, 4), dense_units=6, epochs=1, tta=None) | params
         clf = KerasCNNClassifier(**params, random_state=0)
     clf.fit(X, np.arange(24) % 3)
     before = clf.predict_proba(X)
@@ -670,25 +671,30 @@ def test_test_time_augmentation_averages_the_views(fitted_cnn, sample_split):
     import copy
 
     X = sample_split[2][:50]
-    plain = fitted_cnn.predict_proba(X)
+    one_view = copy.copy(fitted_cnn).set_params(tta=None)  # the same network
+    plain = one_view.predict_proba(X)
     images = X.reshape(-1, 28, 28)
     # Moved one pixel down, up, right and left, repeating the edge row/column.
     down = np.concatenate([images[:, :1], images[:, :-1]], axis=1)
     up = np.concatenate([images[:, 1:], images[:, -1:]], axis=1)
     right = np.concatenate([images[:, :, :1], images[:, :, :-1]], axis=2)
     left = np.concatenate([images[:, :, 1:], images[:, :, -1:]], axis=2)
-    views = [plain] + [fitted_cnn.predict_proba(v) for v in (down, up, right, left)]
+    views = [plain] + [one_view.predict_proba(v) for v in (down, up, right, left)]
     expected = np.mean(views, axis=0)
     expected /= expected.sum(axis=1, keepdims=True)
     est = copy.copy(fitted_cnn).set_params(tta="shift")  # the same network
     np.testing.assert_allclose(est.predict_proba(X), expected, rtol=1e-5)
     est.set_params(tta="flip")
-    flipped = (plain + fitted_cnn.predict_proba(images[:, :, ::-1])) / 2
+    flipped = (plain + one_view.predict_proba(images[:, :, ::-1])) / 2
     flipped /= flipped.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(est.predict_proba(X), flipped, rtol=1e-5)
     assert (est.predict(X) == est.classes_[flipped.argmax(axis=1)]).all()
-    # the fitted estimator's own setting is untouched
-    assert fitted_cnn.tta is None
+    # "auto", the CNN's default, averages flips for a network trained with
+    # them and nothing otherwise; the fitted estimator's setting is untouched
+    assert fitted_cnn.tta == "auto" and fitted_cnn.horizontal_flip
+    np.testing.assert_allclose(fitted_cnn.predict_proba(X), flipped, rtol=1e-5)
+    est.set_params(tta="auto", horizontal_flip=False)  # as if trained without
+    np.testing.assert_allclose(est.predict_proba(X), plain, rtol=1e-5)
 
 
 def test_test_time_augmentation_needs_images(sample):

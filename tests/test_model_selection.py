@@ -49,6 +49,8 @@ def test_study_presets_train_like_plain_keras(name):
     assert params["label_smoothing"] == 0.0
     assert params["ema_momentum"] is None and params["tta"] is None
     assert params["lr_schedule"] == "constant" and params["weight_decay"] == 0.0
+    if "horizontal_flip" in params:  # the CNNs: no augmentation either
+        assert not params["horizontal_flip"] and params["random_erasing"] == 0.0
 
 
 def test_s5_deeper_mlp_parameter_count(sample):

@@ -21,6 +21,9 @@ from ..models import KerasCNNClassifier, KerasMLPClassifier
 _PLAIN_TRAINING = dict(
     lr_schedule="constant", weight_decay=0.0, optimizer="adam", label_smoothing=0.0
 )
+# ... and for the CNNs, images as they come: no augmentation in training, one
+# view of each image at prediction.
+_PLAIN_IMAGES = dict(random_erasing=0.0, horizontal_flip=False, tta=None)
 
 
 @dataclass
@@ -82,10 +85,10 @@ def _s1():
             batch_norm=True,
             pooling="max",
             dense_units=320,
-            random_erasing=0.0,
             batch_size=32,
             epochs=10,
             **_PLAIN_TRAINING,
+            **_PLAIN_IMAGES,
         ),
         param_distributions={
             "conv_dropout": [0.2, 0.3, 0.4, 0.5],
@@ -116,11 +119,11 @@ def _s2():
             conv_dropout=0.0,
             dense_units=64,
             dropout=0.0,
-            random_erasing=0.0,
             l2=1e-4,
             batch_size=32,
             epochs=10,
             **_PLAIN_TRAINING,
+            **_PLAIN_IMAGES,
         ),
         param_distributions={
             "conv_filters": list(product(filters, filters)),

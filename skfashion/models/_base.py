@@ -191,7 +191,7 @@ class _BaseImageClassifier(KerasClassifier):
         "l2": [Interval(Real, 0, None, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
-        "tta": [StrOptions(set(TTA_VIEWS)), None],
+        "tta": [StrOptions({"auto", *TTA_VIEWS}), None],
         "lr_schedule": [StrOptions(set(SCHEDULES))],
         "warmup": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -889,9 +889,19 @@ class _BaseImageClassifier(KerasClassifier):
             proba[start : start + len(chunk)] = infer(chunk).numpy()
         return proba
 
+    def _tta_kind(self):
+        """The test-time augmentation to apply: ``tta`` with ``"auto"`` resolved.
+
+        ``"auto"`` is ``"flip"`` for a network trained with horizontal flips
+        and None (one view) otherwise.
+        """
+        if self.tta == "auto":
+            return "flip" if getattr(self, "horizontal_flip", False) else None
+        return self.tta
+
     def _check_tta(self):
         # Called once image_shape_ is settled (in fit, or on a fitted model).
-        if self.tta is not None and self.image_shape_ is None:
+        if self._tta_kind() is not None and self.image_shape_ is None:
             raise ValueError(
                 f"tta={self.tta!r} shifts or flips images, but "
                 f"{type(self).__name__} was given features of unknown image "
@@ -907,11 +917,12 @@ class _BaseImageClassifier(KerasClassifier):
         time, so that memory holds one view besides ``X``.
         """
         yield X
-        if self.tta is None:
+        kind = self._tta_kind()
+        if kind is None:
             return
         h, w = self.image_shape_
         images = X.reshape(len(X), h, w, -1)
-        for move in TTA_VIEWS[self.tta]:
+        for move in TTA_VIEWS[kind]:
             yield np.ascontiguousarray(move(images)).reshape(X.shape)
 
     def predict_log_proba(self, X):
