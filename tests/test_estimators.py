@@ -704,6 +704,10 @@ def test_test_time_augmentation_needs_images(sample):
     with pytest.raises(ValueError, match="tta='shift'.*image_shape"):
         est.fit(X[:50, :700], y[:50])
     assert not hasattr(est, "model_")
+    # "auto" averages flips only for a network trained with them: nothing to
+    # average here, so features of any shape are fine.
+    est.set_params(tta="auto").fit(X[:50, :700], y[:50])
+    assert est.predict_proba(X[:5, :700]).shape == (5, len(est.classes_))
     with pytest.raises(ValueError, match="tta"):
         KerasMLPClassifier(tta="rotate").fit(X[:50], y[:50])
 
