@@ -25,8 +25,14 @@ from ._layers import RandomErasing
 
 __all__ = ["fold_signature", "folded_call"]
 
-#: Layers that return their input at prediction time.
-_IDENTITY_AT_INFERENCE = (layers.Dropout, RandomErasing)
+#: Layers that return their input at prediction time (the training-only
+#: augmentations included: skipped, not called).
+_IDENTITY_AT_INFERENCE = (
+    layers.Dropout,
+    RandomErasing,
+    layers.RandomFlip,
+    layers.RandomTranslation,
+)
 
 
 def _is_batch_norm(layer):
