@@ -1125,13 +1125,11 @@ class _MemmapBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         start = index * self._batch_size
-        order = self._order[start : start + self._batch_size]
-        # Read in file order, then put back in the epoch's order: the batch
-        # is the in-memory path's batch, image for image.
-        by_file = np.argsort(order, kind="stable")
-        back = np.empty_like(by_file)
-        back[by_file] = np.arange(len(by_file))
-        rows = order[by_file]
+        # Read in file order (``rows`` sorted), then put back in the epoch's
+        # order (``rows[back]``): the in-memory path's batch, image for image.
+        rows, back = np.unique(
+            self._order[start : start + self._batch_size], return_inverse=True
+        )
         batch = (np.asarray(self._X[rows])[back], self._y[rows][back])
         return batch if self._w is None else (*batch, self._w[rows][back])
 
