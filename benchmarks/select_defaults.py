@@ -91,6 +91,10 @@ VARIANTS = {
         "d512-3blocks": {"conv_filters": (32, 64, 128)},
         "d512-flip": {"horizontal_flip": True},
         "d512-3blocks-flip": {"conv_filters": (32, 64, 128), "horizontal_flip": True},
+        # Relative to the flip defaults: 256 images per step (about 10% more
+        # training images per second), at the same and at a higher rate.
+        "flip-b256": {"batch_size": 256},
+        "flip-b256-lr6e-3": {"batch_size": 256, "learning_rate": 6e-3},
     },
     "mlp": {
         "default": {},
