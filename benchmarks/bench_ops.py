@@ -55,9 +55,7 @@ def op_times(run):
         finally:
             tf.profiler.experimental.stop()
         files = glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True)
-        data, ok = profiler_plugin.xspace_to_tools_data(
-            files, "framework_op_stats", {}
-        )
+        data, ok = profiler_plugin.xspace_to_tools_data(files, "framework_op_stats", {})
     if not ok:
         raise RuntimeError("TensorFlow's profiler returned no operation table")
     table = json.loads(data)
