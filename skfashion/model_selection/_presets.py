@@ -237,7 +237,7 @@ def _cnn():
             "random_erasing": [0.2, 0.3, 0.4],
             "conv_dropout": [0.15, 0.25, 0.35],
             "dropout": [0.3, 0.4, 0.5],
-            "learning_rate": loguniform(2.5e-3, 6e-3),
+            "learning_rate": loguniform(4e-3, 9e-3),
             "weight_decay": loguniform(3e-5, 3e-4),
         },
         n_iter=9,

@@ -40,7 +40,7 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
         Fraction of the training steps used for the linear warm-up of the
         cosine schedule.
     batch_size : int, default={batch_size}
-        Mini-batch size.
+        Mini-batch size.{batch_size_reason}
     epochs : int, default={epochs}
         Number of passes over the training data (with ``warm_start``, the
         passes each further :meth:`fit` adds). The resource of
@@ -127,6 +127,7 @@ def fill_doc(**defaults):
 
     defaults = {
         "label_smoothing": 0.0,
+        "batch_size_reason": "",
         "label_smoothing_reason": "",
         "learning_rate": "2e-3",
         "learning_rate_reason": "",
