@@ -128,3 +128,30 @@ def test_select_defaults_refuses_a_variant_whose_rows_mean_something_else(
     for rows in ({"epochs35 (seed 2)": moved}, {"epochs35": {"params": {}}}):
         with pytest.raises(SystemExit):
             refuse(parser, rows, "epochs35", est)
+
+
+def test_select_defaults_accepts_its_own_rows_on_a_rerun(select_defaults):
+    # A plain row records the tta the variant scored with (the default
+    # "auto"), a "+tta-KIND" row its KIND; a rerun of the same variant,
+    # for another seed, must accept both.
+    import argparse
+
+    from skfashion.models import KerasCNNClassifier
+
+    parser = argparse.ArgumentParser(prog="select_defaults.py")
+    est = KerasCNNClassifier(batch_size=64)
+    trained = select_defaults.resolved_params(est)
+    assert trained["tta"] == "auto"
+    rows = {
+        "b64": {"resolved": select_defaults.recorded_params(trained, {})},
+        "b64+tta-shift": {
+            "resolved": select_defaults.recorded_params(trained, {"tta": "shift"})
+        },
+    }
+    assert rows["b64"]["resolved"]["tta"] == "auto"
+    assert rows["b64+tta-shift"]["resolved"]["tta"] == "shift"
+    select_defaults._refuse_changed_meaning(parser, rows, "b64", est)
+    # ...and still refuses a row whose recorded tta differs.
+    rows["b64 (seed 1)"] = {"resolved": {**trained, "tta": None}}
+    with pytest.raises(SystemExit):
+        select_defaults._refuse_changed_meaning(parser, rows, "b64", est)
