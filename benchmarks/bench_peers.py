@@ -89,7 +89,9 @@ def wrapper_overhead(X, y, *, epochs, repeats):
             jit_compile=False,
         )
         start = time.perf_counter()
-        model.fit(X32, y, epochs=epochs, batch_size=128, verbose=0, shuffle=True)
+        model.fit(
+            X32, y, epochs=epochs, batch_size=est.batch_size, verbose=0, shuffle=True
+        )
         direct.append(time.perf_counter() - start)
     ratio = statistics.median(wrapped) / statistics.median(direct)
     print(f"wrapper {wrapped}  direct {direct}", flush=True)
