@@ -184,7 +184,7 @@ def _refuse_changed_meaning(parser, rows, name, est):
                 "new name in VARIANTS."
             )
         # A "+tta-KIND" row is the same training scored with that TTA.
-        wanted = {**now, "tta": tta} if tta else now
+        wanted = recorded_params(now, {"tta": tta} if tta else {})
         recorded = row["resolved"]
         changed = sorted(
             k for k in set(wanted) | set(recorded) if wanted.get(k) != recorded.get(k)
