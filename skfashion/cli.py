@@ -269,7 +269,44 @@ def _prepare_out(out, *, overwrite, resume=False):
         _remove_listed(
             out, select=lambda rel: not (keep_cache and rel.startswith("cache/"))
         )
+    _refuse_foreign_outputs(out)
     return out
+
+
+def _output_names():
+    """Relative paths of the files a command may write into ``--out``."""
+    from .metrics._report import METRICS_FILE, REPORT_FILE
+    from .metrics._report_figures import FIGURE_FILES
+
+    return [
+        "model.skf",
+        "cv_results.csv",
+        METRICS_FILE,
+        REPORT_FILE,
+        *(f"figures/{name}" for name in FIGURE_FILES),
+    ]
+
+
+def _refuse_foreign_outputs(out):
+    """Refuse ``out`` if a file skfashion would write there is not its own.
+
+    Only files listed in the manifest are skfashion's: a file of the same
+    name that it does not list (the user's own ``report.html``, say) is
+    never replaced, with or without --overwrite.
+    """
+    listed = set(_read_manifest(out))
+    foreign = [
+        rel
+        for rel in _output_names()
+        if rel not in listed and os.path.lexists(out / rel)
+    ]
+    if foreign:
+        raise UserError(
+            f"--out {out} holds {', '.join(foreign)}, which skfashion did not "
+            f"write (its manifest {MANIFEST} does not list them), so they are "
+            "never replaced, even with --overwrite; move them away or choose "
+            "another --out folder"
+        )
 
 
 def _keras_verbosity(args):

@@ -319,7 +319,6 @@ def test_existing_out_dir_keeps_other_files(nb, split, tmp_path):
     out_dir = tmp_path / "run"
     (out_dir / "figures").mkdir(parents=True)
     (out_dir / "notes.txt").write_text("mine")
-    (out_dir / "report.html").write_text("old")
     (out_dir / "figures" / "stale.png").write_bytes(b"old")
     path = write_report(nb, X_test, y_test, out_dir)
     assert path == out_dir / "report.html"

@@ -17,7 +17,7 @@ from ..model_selection import (
 )
 from ..utils import to_jsonable
 from ._evaluate import HEADLINE_METRICS, _check_evaluation_input, evaluate
-from ._report_figures import make_figures
+from ._report_figures import FIGURE_FILES, make_figures
 from ._report_html import render_html
 
 __all__ = ["report_files", "write_report"]
@@ -25,6 +25,10 @@ __all__ = ["report_files", "write_report"]
 REPORT_FILE = "report.html"
 METRICS_FILE = "metrics.json"
 FIGURES_DIR = "figures"
+#: The ``format`` field of the metrics.json that write_report writes: only a
+#: folder whose metrics.json carries it holds a report of skfashion's, whose
+#: files may be replaced.
+REPORT_FORMAT = "skfashion-report"
 #: Hidden folder a report is assembled in, inside an existing run folder.
 REPORT_TMP_PREFIX = ".report.tmp-"
 
@@ -86,17 +90,29 @@ def report_files(out_dir):
     ]
 
 
+def _own_report(out_dir):
+    """The parsed ``metrics.json`` of ``out_dir`` if skfashion wrote it, else None."""
+    try:
+        data = json.loads((out_dir / METRICS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != REPORT_FORMAT:
+        return None
+    return data
+
+
 def _previous_figures(out_dir):
     """Figure files listed by the ``metrics.json`` of an earlier report.
 
     Those are the figures skfashion itself wrote there; a figure the new
     report does not have (e.g. training curves) is removed, but no other
-    file in ``figures/``.
+    file in ``figures/``. A ``metrics.json`` that skfashion did not write
+    lists nothing.
     """
+    data = _own_report(out_dir)
     try:
-        data = json.loads((out_dir / METRICS_FILE).read_text(encoding="utf-8"))
         listed = [entry["file"] for entry in data["figures"]]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+    except (KeyError, TypeError):
         return set()
     names = set()
     for rel in listed:
@@ -105,6 +121,37 @@ def _previous_figures(out_dir):
             if name.endswith(".png") and "/" not in name and "\\" not in name:
                 names.add(name)
     return names
+
+
+def _check_replaceable(out_dir):
+    """Refuse, before any work, to replace files skfashion did not write.
+
+    In an existing ``out_dir`` the report may replace ``report.html``,
+    ``metrics.json`` and its figures only when they belong to an earlier
+    report of skfashion's: its ``metrics.json`` carries the report format
+    and lists the figures.
+    """
+    if not out_dir.is_dir():
+        return
+    own = _own_report(out_dir) is not None
+    ours = _previous_figures(out_dir)
+    foreign = [
+        name
+        for name in (METRICS_FILE, REPORT_FILE)
+        if not own and os.path.lexists(out_dir / name)
+    ]
+    foreign += [
+        f"{FIGURES_DIR}/{name}"
+        for name in FIGURE_FILES
+        if name not in ours and os.path.lexists(out_dir / FIGURES_DIR / name)
+    ]
+    if foreign:
+        raise FileExistsError(
+            f"out_dir {str(out_dir)!r} holds {', '.join(foreign)}, which "
+            "skfashion's write_report did not write (no metrics.json with "
+            f'"format": "{REPORT_FORMAT}" lists them), so they are not '
+            "replaced. Move them away or choose another out_dir."
+        )
 
 
 def _write_files(out_dir, files):
@@ -209,10 +256,11 @@ def write_report(
     Everything is computed before anything is written, so bad input raises
     without creating ``out_dir``. The files are written to a hidden folder
     next to ``out_dir`` and then moved in. An existing ``out_dir`` keeps its
-    other files: ``report.html``, ``metrics.json`` and the report's figures
-    are replaced, figures of an earlier report (those its ``metrics.json``
-    lists) that this one lacks are removed, and any other file in
-    ``figures/`` stays.
+    other files: the files of an earlier skfashion report (``report.html``,
+    ``metrics.json`` and the figures that ``metrics.json`` lists) are
+    replaced, or removed when this report lacks them; a file of the same
+    name that skfashion did not write is refused before any work starts,
+    and any other file stays.
 
     Parameters
     ----------
@@ -250,6 +298,10 @@ def write_report(
         For the input errors of :func:`evaluate`.
     NotADirectoryError
         If ``out_dir`` exists and is not a folder.
+    FileExistsError
+        If ``out_dir`` holds a ``report.html``, ``metrics.json`` or report
+        figure that an earlier skfashion report did not write; nothing is
+        written then.
 
     See Also
     --------
@@ -274,6 +326,7 @@ def write_report(
         raise NotADirectoryError(
             f"out_dir {str(out_dir)!r} exists and is not a folder."
         )
+    _check_replaceable(out_dir)
     _check_evaluation_input(estimator, X, y)
     if search is not None:
         check_is_fitted(search, "cv_results_")
@@ -284,6 +337,7 @@ def write_report(
     params = estimator.get_params(deep=True)
     data = result.to_dict()
     data.update(
+        format=REPORT_FORMAT,
         title=title or f"{type(estimator).__name__} evaluation report",
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         skfashion_version=_version(),

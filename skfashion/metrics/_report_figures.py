@@ -17,6 +17,18 @@ from ._figures import OneVsRestCurvesDisplay
 
 _DPI = 100
 
+#: Every figure file a report may hold; which ones it has depends on the
+#: estimator, the data and the search.
+FIGURE_FILES = (
+    "confusion_matrix.png",
+    "confusion_matrix_normalized.png",
+    "roc_ovr.png",
+    "precision_recall_ovr.png",
+    "training_curves.png",
+    "misclassified.png",
+    "search_scores.png",
+)
+
 
 def _png(fig):
     buffer = io.BytesIO()

@@ -10,11 +10,13 @@ from ._persistence import (
     save_model,
     training_overlap,
 )
+from ._scale import auto_batch_size
 
 __all__ = [
     "KerasCNNClassifier",
     "KerasImageClassifier",
     "KerasMLPClassifier",
+    "auto_batch_size",
     "check_saveable_labels",
     "load_model",
     "load_model_card",

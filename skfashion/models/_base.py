@@ -18,6 +18,7 @@ import mmap
 import os
 import random
 import re
+import tempfile
 import warnings
 import weakref
 from numbers import Integral, Real
@@ -46,6 +47,7 @@ from ..utils import resolve_image_shape
 from ._folding import fold_signature, folded_call
 from ._input import (
     PIXEL_SCALES,
+    PIXEL_TOPS,
     as_network_input,
     check_pixel_range,
     infer_pixel_range,
@@ -58,8 +60,18 @@ from ._layers import (
     make_optimizer,
     skip_single_replica_all_reduce,
 )
-from ._persistence import check_saveable_labels, load_model, save_model
+from ._persistence import (
+    check_saveable_labels,
+    check_storable_network,
+    load_model,
+    save_model,
+)
 from ._registry import register
+from ._scale import (
+    needs_batch_norm_recompute,
+    recompute_batch_norm,
+    resolve_batch_size,
+)
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "nadam", "rmsprop", "adagrad", "adadelta")
 ACTIVATIONS = ("relu", "elu", "selu", "gelu", "swish", "tanh", "sigmoid", "leaky_relu")
@@ -194,7 +206,10 @@ class _BaseImageClassifier(KerasClassifier):
         "tta": [StrOptions({"auto", *TTA_VIEWS}), None],
         "lr_schedule": [StrOptions(set(SCHEDULES))],
         "warmup": [Interval(Real, 0, 1, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "schedule_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "warm_start": ["boolean"],
@@ -203,7 +218,7 @@ class _BaseImageClassifier(KerasClassifier):
         "patience": [Interval(Integral, 1, None, closed="left")],
         "restore_best_weights": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "pixel_range": [StrOptions({"auto", "0-255", "0-1"}), None],
+        "pixel_range": [StrOptions({"auto", *PIXEL_TOPS}), None],
         "image_shape": [tuple, list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -365,11 +380,15 @@ class _BaseImageClassifier(KerasClassifier):
             if entry is not None:
                 if self._load_cached(entry):
                     return self
+                _check_cache_writable(self.cache_dir)
                 if self._load_shorter(entry):
                     # Continue the longest stored cut of the same run.
                     continuing = True
                     kwargs["epochs"] = self.epochs - self.n_iter_
         self._val_indices = self._validation_indices(y)
+        # A fit that will be stored is checked for storability once its
+        # network is built, before the first epoch (_fit_keras_model).
+        self._storing = entry is not None
         if continuing:
             # SciKeras keeps the network; the epochs counter and history go on,
             # and the data order of the new epochs gets its own seed.
@@ -387,21 +406,21 @@ class _BaseImageClassifier(KerasClassifier):
         self.warm_start = continuing  # what SciKeras reads to keep the network
         try:
             BaseWrapper.fit(self, X, y, sample_weight=sample_weight, **kwargs)
+            # One canonical fitted state, whichever way the model was obtained.
+            self._restore_fitted_state(self._fitted_state(), self.model_)
+            if entry is not None:
+                save_model(self, entry.path)
         except BaseException:
-            # A failed fit (a diverged loss, Ctrl-C) must not leave a
-            # half-trained network that looks fitted: the estimator goes back
-            # to unfitted, as before its first fit.
+            # A failed fit (a diverged loss, Ctrl-C, a cache entry that cannot
+            # be written) must not leave a network that looks fitted: the
+            # estimator goes back to unfitted, as before its first fit.
             self._forget_fitted_state()
             raise
         finally:
             self.warm_start = warm_start
-            del self._val_indices
+            del self._val_indices, self._storing
             if not determinism and tf_config.is_op_determinism_enabled():
                 tf_config.disable_op_determinism()
-        # One canonical fitted state, whichever way the model was obtained.
-        self._restore_fitted_state(self._fitted_state(), self.model_)
-        if entry is not None:
-            save_model(self, entry.path)
         return self
 
     def _check_class_weight(self):
@@ -438,6 +457,7 @@ class _BaseImageClassifier(KerasClassifier):
             if self.image_shape_ is None
             else [int(v) for v in self.image_shape_],
             "pixel_range": self.pixel_range_,
+            "batch_size": int(self.batch_size_),
             "feature_names_in": None
             if getattr(self, "feature_names_in_", None) is None
             else [str(v) for v in self.feature_names_in_],
@@ -461,6 +481,11 @@ class _BaseImageClassifier(KerasClassifier):
         shape = state["image_shape"]
         self.image_shape_ = None if shape is None else tuple(int(v) for v in shape)
         self.pixel_range_ = state["pixel_range"]
+        # Files of skfashion <= 0.1 do not record it: what the rule gives.
+        batch = state.get("batch_size")
+        if batch is None:
+            batch = resolve_batch_size(self.batch_size, int(state["n_samples"]))
+        self.batch_size_ = int(batch)
         names = state.get("feature_names_in")
         if names is None:
             vars(self).pop("feature_names_in_", None)
@@ -629,6 +654,10 @@ class _BaseImageClassifier(KerasClassifier):
         )
         return np.sort(val)
 
+    def _fit_batch_size(self):
+        """The batch size of the running fit (``batch_size="auto"`` resolved)."""
+        return resolve_batch_size(self.batch_size, self._n_train())
+
     def _n_train(self):
         n = self.X_shape_[0]
         val = getattr(self, "_val_indices", None)
@@ -638,6 +667,9 @@ class _BaseImageClassifier(KerasClassifier):
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
     ):
         val = self._val_indices
+        self.batch_size_ = batch_size = self._fit_batch_size()
+        kwargs["batch_size"] = batch_size
+        source = X
         train = None
         if val is not None:
             train = np.setdiff1d(np.arange(len(X)), val, assume_unique=True)
@@ -653,7 +685,7 @@ class _BaseImageClassifier(KerasClassifier):
                 y,
                 sample_weight,
                 rows=train,
-                batch_size=self.batch_size,
+                batch_size=batch_size,
                 seed=self._random_state,
                 first_epoch=initial_epoch,
             )
@@ -668,12 +700,12 @@ class _BaseImageClassifier(KerasClassifier):
             # iterator over the arrays at every epoch, and on CPU that start
             # often left both cores idle for seconds before the epoch's first
             # batch (benchmarks/bench_epoch_stalls.py).
-            kwargs["steps_per_epoch"] = math.ceil(len(X) / self.batch_size)
+            kwargs["steps_per_epoch"] = math.ceil(len(X) / batch_size)
             X = _epoch_batches(
                 X,
                 y,
                 sample_weight,
-                batch_size=self.batch_size,
+                batch_size=batch_size,
                 seed=self._random_state,
                 first_epoch=initial_epoch,
             )
@@ -687,6 +719,10 @@ class _BaseImageClassifier(KerasClassifier):
         )
         if self.verbose == 0:
             kwargs.setdefault("verbose", 0)
+        if getattr(self, "_storing", False):
+            # cache_dir: the fit will be saved; a network that cannot be
+            # saved and loaded back is refused now, not after training.
+            check_storable_network(self.model_)
         # Built or loaded (a warm start, a continued cache entry) alike.
         skip_single_replica_all_reduce(self.model_.optimizer)
         try:
@@ -702,6 +738,10 @@ class _BaseImageClassifier(KerasClassifier):
         finally:
             self._fit_callbacks = user_callbacks
         self.n_iter_ = len(self.history_["loss"])
+        n_train = self._n_train()
+        steps = self.n_iter_ * math.ceil(n_train / batch_size)
+        if needs_batch_norm_recompute(self.model_, steps):
+            recompute_batch_norm(self.model_, source, rows=train, batch_size=batch_size)
 
     def _check_callbacks(self):
         """Refuse user callbacks that cannot work with ``lr_schedule``.
@@ -810,7 +850,7 @@ class _BaseImageClassifier(KerasClassifier):
     def _optimizer(self):
         lr = self.learning_rate
         if self.lr_schedule == "cosine":
-            steps_per_epoch = math.ceil(self._n_train() / self.batch_size)
+            steps_per_epoch = math.ceil(self._n_train() / self._fit_batch_size())
             total = self.schedule_epochs or self.epochs
             lr = cosine_schedule(lr, steps_per_epoch * total, self.warmup)
         routed = {
@@ -882,7 +922,7 @@ class _BaseImageClassifier(KerasClassifier):
         float32 one batch at a time.
         """
         infer = _inference_function(self.model_)
-        batch = max(self.batch_size, _PREDICT_BATCH)
+        batch = max(getattr(self, "batch_size_", 0), _PREDICT_BATCH)
         proba = np.empty((len(X), self.n_classes_), dtype=np.float64)
         for start in range(0, len(X), batch):
             chunk = np.asarray(X[start : start + batch], dtype=np.float32)
@@ -920,7 +960,7 @@ class _BaseImageClassifier(KerasClassifier):
         kind = self._tta_kind()
         if kind is None:
             return
-        h, w = self.image_shape_
+        h, w = self.image_shape_[:2]
         images = X.reshape(len(X), h, w, -1)
         for move in TTA_VIEWS[kind]:
             yield np.ascontiguousarray(move(images)).reshape(X.shape)
@@ -990,6 +1030,23 @@ class _BaseImageClassifier(KerasClassifier):
         # BaseEstimator's repr (changed parameters only) instead of SciKeras'
         # one-line-per-parameter dump.
         return BaseEstimator.__repr__(self)
+
+
+def _check_cache_writable(cache_dir):
+    """Fail before training if fit-cache entries cannot be written."""
+    folder = os.fspath(cache_dir)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".skfashion-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise type(exc)(
+            exc.errno,
+            f"cache_dir={folder!r}: cannot write fit-cache entries there "
+            f"({exc.strerror or exc}); pass a writable folder or "
+            "cache_dir=None",
+        ) from None
 
 
 def _fingerprint(value):

@@ -12,7 +12,7 @@ from ._layers import augmentation_layers, batch_norm
 
 
 @fill_doc(
-    batch_size=256,
+    batch_size='"auto"',
     batch_size_reason=(
         "\n        256 by default, with ``learning_rate=6e-3``: 10-16% more training"
         "\n        images per second than 128 at 4e-3, validation accuracy"
@@ -162,7 +162,7 @@ class KerasCNNClassifier(_BaseImageClassifier):
         tta="auto",
         lr_schedule="cosine",
         warmup=0.1,
-        batch_size=256,
+        batch_size="auto",
         epochs=25,
         schedule_epochs=None,
         warm_start=False,

@@ -39,8 +39,11 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
     warmup : float, default=0.1
         Fraction of the training steps used for the linear warm-up of the
         cosine schedule.
-    batch_size : int, default={batch_size}
-        Mini-batch size.{batch_size_reason}
+    batch_size : int or "auto", default={batch_size}
+        Mini-batch size. ``"auto"`` follows the number of training images
+        (:func:`~skfashion.models.auto_batch_size`): the largest power of two
+        that gives 32 steps per epoch, between 16 and 256, so 256 from 8,192
+        images on; the value used is ``batch_size_``.{batch_size_reason}
     epochs : int, default={epochs}
         Number of passes over the training data (with ``warm_start``, the
         passes each further :meth:`fit` adds). The resource of
@@ -119,7 +122,9 @@ classes_ : ndarray of shape (n_classes,)
         Per-epoch ``loss`` and ``accuracy`` (and ``val_loss``,
         ``val_accuracy`` when a validation set is held out).
     n_iter_ : int
-        Number of epochs actually run."""
+        Number of epochs actually run.
+    batch_size_ : int
+        Mini-batch size of the last fit (``batch_size="auto"`` resolved)."""
 
 
 def fill_doc(**defaults):

@@ -14,7 +14,7 @@ from ._input import image_hwc
 from ._layers import augmentation_layers
 
 
-@fill_doc(batch_size=128, epochs=10)
+@fill_doc(batch_size='"auto"', epochs=10)
 class KerasImageClassifier(_BaseImageClassifier):
     """scikit-learn classifier over any Keras image network.
 
@@ -111,7 +111,7 @@ class KerasImageClassifier(_BaseImageClassifier):
         tta=None,
         lr_schedule="cosine",
         warmup=0.1,
-        batch_size=128,
+        batch_size="auto",
         epochs=10,
         schedule_epochs=None,
         warm_start=False,

@@ -15,9 +15,15 @@ from sklearn.utils.validation import check_array
 
 from ..exceptions import PixelScaleWarning
 
-#: Pixel ranges accepted by the ``pixel_range`` parameter and the factor that
-#: brings each of them to [0, 1] inside the network.
-PIXEL_SCALES = {"0-255": 1.0 / 255.0, "0-1": 1.0, None: 1.0}
+#: Pixel ranges accepted by the ``pixel_range`` parameter, each with the
+#: largest pixel value of its scale; the network divides by it.
+PIXEL_TOPS = {"0-1": 1.0, "0-16": 16.0, "0-255": 255.0, "0-65535": 65535.0}
+#: The factor that brings each pixel range to [0, 1] inside the network.
+PIXEL_SCALES = {None: 1.0, **{name: 1.0 / top for name, top in PIXEL_TOPS.items()}}
+#: How far beyond its fitted range input may go at prediction time, as a
+#: fraction of the range: a MinMaxScaler fitted on training folds maps
+#: unseen images slightly outside [0, 1].
+OVERSHOOT = 0.25
 
 
 def to_flat_images(X, *, estimator_name):
@@ -62,40 +68,63 @@ def image_hwc(image_shape):
     return (*image_shape[:2], image_shape[2] if len(image_shape) == 3 else 1)
 
 
+def _integral(X):
+    if X.dtype.kind in "iub":
+        return True
+    return bool(np.all(np.equal(np.mod(X, 1), 0)))
+
+
+def _auto_pixel_range(X, lo, hi, estimator_name):
+    """The pixel range ``pixel_range="auto"`` settles on (see the table in
+    ``docs/user_guide/input.rst``)."""
+    if lo < 0:
+        return None  # transformed features (StandardScaler, PCA, ...)
+    if X.dtype == np.uint8:
+        return "0-255"
+    if X.dtype == np.uint16:
+        return "0-65535"
+    if hi <= 1.0:
+        return "0-1"
+    integral = _integral(X)
+    if integral and hi <= 16.0:
+        return "0-16"  # scikit-learn's digits, 4-bit images
+    if hi <= 255.0:
+        return "0-255"
+    if integral and hi <= 65535.0:
+        return "0-65535"  # 16-bit images
+    warnings.warn(
+        f"{estimator_name}(pixel_range='auto'): X has values from {lo:g} to "
+        f"{hi:g}, which fit none of the pixel scales 0-1, 0-16, 0-255 or "
+        "0-65535, so X is used as given, not scaled, and not checked at "
+        "prediction time. Pass pixel_range=None to say that X holds "
+        "features, or scale the images to [0, 1].",
+        PixelScaleWarning,
+        stacklevel=5,
+    )
+    return None
+
+
 def infer_pixel_range(X, pixel_range, *, estimator_name):
     """Check the pixel values seen in ``fit`` and settle the pixel range.
 
-    ``"auto"`` follows one rule: values in [0, 1] are 0-1 pixels, values in
-    [0, 255] with some above 1 are 0-255 pixels, and anything else is not
-    pixels and is used as given, as with ``pixel_range=None``: negative
-    values (standardised or other transformed features) silently, values
-    above 255 with a :class:`~skfashion.exceptions.PixelScaleWarning`, since
-    they may be images on another scale (16-bit) or a stray value.
+    ``"auto"`` reads the scale from the dtype and the values: ``uint8`` is
+    0-255 and ``uint16`` 0-65535; otherwise values in [0, 1] are 0-1,
+    whole numbers up to 16 are 0-16 (digits), values up to 255 are 0-255,
+    whole numbers up to 65535 are 0-65535 (16-bit), and anything else is
+    not pixels and is used as given, as with ``pixel_range=None``: negative
+    values (standardised or other transformed features) silently, others
+    with a :class:`~skfashion.exceptions.PixelScaleWarning`.
     """
     if pixel_range is None:
         return None
     lo, hi = float(X.min()), float(X.max())
     if pixel_range == "auto":
-        if lo < 0:
-            return None  # transformed features (StandardScaler, PCA, ...)
-        if hi > 255.0:
-            warnings.warn(
-                f"{estimator_name}(pixel_range='auto'): X has values from "
-                f"{lo:g} to {hi:g}, beyond 0-255 pixels, so it is used as "
-                "given, not scaled, and not checked at prediction time. Scale "
-                "16-bit or other images to [0, 255] or [0, 1], or pass "
-                "pixel_range=None to say that X holds features.",
-                PixelScaleWarning,
-                stacklevel=4,
-            )
-            return None
-        return "0-255" if hi > 1.0 else "0-1"
-    top = 1.0 if pixel_range == "0-1" else 255.0
+        return _auto_pixel_range(X, lo, hi, estimator_name)
+    top = PIXEL_TOPS[pixel_range]
     if lo < 0 or hi > top:
-        allowed = "[0, 1]" if pixel_range == "0-1" else "[0, 255]"
         raise ValueError(
             f"{estimator_name}(pixel_range={pixel_range!r}) expects pixel "
-            f"values in {allowed}; X has values from {lo:g} to {hi:g}. If X "
+            f"values in [0, {top:g}]; X has values from {lo:g} to {hi:g}. If X "
             "holds transformed features (for example after StandardScaler), "
             "set pixel_range='auto' or None."
         )
@@ -103,30 +132,43 @@ def infer_pixel_range(X, pixel_range, *, estimator_name):
 
 
 def check_pixel_range(X, pixel_range_, *, estimator_name):
-    """Refuse or flag pixels on another scale than the one seen in ``fit``."""
+    """Refuse or flag pixels on another scale than the one seen in ``fit``.
+
+    Values up to ``OVERSHOOT`` of the range beyond it are accepted as they
+    are (a scaler fitted on other images); further out is an error whose
+    advice names the scale the values look like.
+    """
     if pixel_range_ is None:
         return
+    top = PIXEL_TOPS[pixel_range_]
     lo, hi = float(X.min()), float(X.max())
-    if pixel_range_ == "0-1" and (lo < 0 or hi > 1.0):
-        hint = " Divide X by 255." if hi <= 255 and lo >= 0 else ""
-        raise ValueError(
-            f"This {estimator_name} was fitted on pixels in [0, 1], but X has "
-            f"values from {lo:g} to {hi:g}.{hint}"
+    margin = OVERSHOOT * top
+    if lo < -margin or hi > top + margin:
+        looks = next(
+            (
+                name
+                for name, other in PIXEL_TOPS.items()
+                if lo >= 0 and hi <= other and other > top
+            ),
+            None,
         )
-    if pixel_range_ == "0-255":
-        if lo < 0 or hi > 255.0:
-            raise ValueError(
-                f"This {estimator_name} was fitted on pixels in [0, 255], but X "
-                f"has values from {lo:g} to {hi:g}."
-            )
-        if 0.0 < hi <= 1.0:
-            warnings.warn(
-                f"This {estimator_name} was fitted on pixels in [0, 255], but "
-                f"every value of X is at most {hi:g}: X looks scaled to [0, 1] "
-                "and the predictions would be meaningless. Multiply X by 255.",
-                PixelScaleWarning,
-                stacklevel=3,
-            )
+        hint = (
+            f" They look like {looks} pixels: divide X by {PIXEL_TOPS[looks] / top:g}."
+            if looks is not None
+            else ""
+        )
+        raise ValueError(
+            f"This {estimator_name} was fitted on pixels in [0, {top:g}], but X "
+            f"has values from {lo:g} to {hi:g}.{hint}"
+        )
+    if top > 1.0 and 0.0 < hi <= 1.0:
+        warnings.warn(
+            f"This {estimator_name} was fitted on pixels in [0, {top:g}], but "
+            f"every value of X is at most {hi:g}: X looks scaled to [0, 1] "
+            f"and the predictions would be meaningless. Multiply X by {top:g}.",
+            PixelScaleWarning,
+            stacklevel=3,
+        )
 
 
 def as_network_input(X):

@@ -11,7 +11,7 @@ from ._layers import batch_norm
 
 
 @fill_doc(
-    batch_size=256,
+    batch_size='"auto"',
     epochs=30,
     label_smoothing=0.1,
     label_smoothing_reason=(
@@ -91,7 +91,7 @@ class KerasMLPClassifier(_BaseImageClassifier):
         tta=None,
         lr_schedule="cosine",
         warmup=0.1,
-        batch_size=256,
+        batch_size="auto",
         epochs=30,
         schedule_epochs=None,
         warm_start=False,

@@ -164,7 +164,7 @@ def save_model(estimator, path, *, X_train=None, data_source=None, target_names=
         )
     check_is_fitted(estimator)
     check_saveable_labels(estimator.classes_, "classes_")
-    _check_layers_registered(estimator.model_)
+    check_storable_network(estimator.model_)
     data, rows = _data_record(estimator, X_train, data_source, target_names)
     meta = {
         "format": FORMAT,
@@ -391,7 +391,7 @@ _ROWS_MEMBER = "training_rows.u64"
 _MAX_SOURCE_CHARS = 1000
 #: Most training images whose hashes a file may record (8 bytes each: 64 MiB).
 _MAX_ROWS = 8 * 2**20
-_PIXEL_RANGES = ("0-255", "0-1", None)
+_PIXEL_RANGES = ("0-1", "0-16", "0-255", "0-65535", None)
 
 
 def _open_zip(path):
@@ -647,6 +647,13 @@ def _check_fitted(fitted, path):
             f"is {shape}, which does not make fitted.n_features_in = "
             f"{fitted['n_features_in']} values",
         )
+    batch = fitted.get("batch_size")
+    if batch is not None and not (_is_int(batch) and batch > 0):
+        raise _field_error(
+            path,
+            "fitted.batch_size",
+            f"must be absent, null or an integer > 0, got {_short(batch)}",
+        )
     names = fitted.get("feature_names_in")
     if names is not None and not (
         isinstance(names, list)
@@ -663,7 +670,8 @@ def _check_fitted(fitted, path):
         raise _field_error(
             path,
             "fitted.pixel_range",
-            f'must be "0-255", "0-1" or null, got {_short(fitted["pixel_range"])}',
+            f'must be "0-1", "0-16", "0-255", "0-65535" or null, got '
+            f"{_short(fitted['pixel_range'])}",
         )
     history = fitted["history"]
     if not isinstance(history, dict) or not all(
@@ -887,13 +895,24 @@ def _check_network(model, fitted, path):
         )
 
 
-def _check_layers_registered(model):
-    """Refuse to save a network that safe-mode loading could not rebuild."""
+def check_storable_network(model):
+    """Refuse a network that safe-mode loading could not rebuild.
+
+    Called by :func:`save_model`, and before training by a fit that will be
+    stored in ``cache_dir``.
+    """
     stack = list(model.layers)
     while stack:
         layer = stack.pop()
         stack.extend(getattr(layer, "layers", []))
         cls = type(layer)
+        if isinstance(layer, keras.layers.Lambda):
+            raise ValueError(
+                f"The network has a Lambda layer ({layer.name!r}), whose Python "
+                "code Keras' safe mode refuses to load, so a saved model could "
+                "never be loaded again. Write it as a small Layer subclass "
+                "registered with @keras.saving.register_keras_serializable."
+            )
         if cls.__module__.startswith("keras."):
             continue
         name = keras.saving.get_registered_name(cls)
