@@ -21,7 +21,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
@@ -66,11 +65,18 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", choices=["cnn", "mlp"], default="cnn")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[500, 2000, 10_000])
+    parser.add_argument(
+        "--batches", type=int, nargs="*", default=[16, 32, 64, 128, 256]
+    )
+    parser.add_argument("--no-digits", action="store_true")
     args = parser.parse_args(argv)
-    sizes = [300] if args.quick else [500, 2000, 10_000]
-    batches = [16, 32] if args.quick else [16, 32, 64, 128, 256]
+    sizes = [300] if args.quick else args.sizes
+    batches = [16, 32] if args.quick else args.batches
     rows = json.loads(OUT.read_text()) if OUT.exists() and not args.quick else []
-    data = list(fashion_rows(sizes, quick=args.quick)) + list(digits_row())
+    data = list(fashion_rows(sizes, quick=args.quick))
+    if not args.no_digits:
+        data += list(digits_row())
     cls = KerasCNNClassifier if args.model == "cnn" else KerasMLPClassifier
     for name, X_tr, y_tr, X_val, y_val in data:
         for batch in batches:

@@ -274,7 +274,7 @@ def test_pixel_scale_mismatch(fitted_mlp, sample_split):
     X, y, _, _ = sample_split
     unit = KerasMLPClassifier(**TINY_MLP).fit(X / 255.0, y)
     assert unit.pixel_range_ == "0-1"
-    with pytest.raises(ValueError, match="Divide X by 255"):
+    with pytest.raises(ValueError, match=r"rescale them \(X / 255\)"):
         unit.predict(X_test)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -1,0 +1,185 @@
+"""The defaults on data other than the full Fashion-MNIST, against peers.
+
+Rows: Fashion-MNIST with 500, 2,000 and 10,000 stratified training images
+(tested on the 10,000 test images); scikit-learn's digits with a fixed
+stratified one-third test split; an RGB set of 32x32 patches cut from
+scikit-learn's two sample photos, 4 classes (photo x left or right half),
+with a fixed one-third test split. Columns: the CNN and MLP with their
+defaults, LogisticRegression and SVC (on pixels divided by the scale's top),
+median over seeds, and each fit's seconds. Also the quickstart snippet of
+docs/quickstart.rst as written, against LogisticRegression on its split.
+
+Figures in ``results/latest.json``; the table goes to ``results/any_data.json``
+and benchmarks/README.md renders it. Usage::
+
+    python benchmarks/bench_any_data.py            # 3 seeds, every row
+    python benchmarks/bench_any_data.py --quick    # smoke run
+"""
+
+import argparse
+import json
+import time
+
+import numpy as np
+from _results import RESULTS_DIR, record, report
+from sklearn.datasets import load_digits, load_sample_images
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.svm import SVC
+
+from skfashion.models import KerasCNNClassifier, KerasMLPClassifier
+
+TABLE = RESULTS_DIR / "any_data.json"
+
+
+def fashion_rows(sizes, *, quick):
+    from skfashion.datasets import fetch_fashion_mnist, load_fashion_mnist_sample
+
+    if quick:
+        X, y = load_fashion_mnist_sample(return_X_y=True)
+        X, X_test, y, y_test = train_test_split(
+            X, y, test_size=300, stratify=y, random_state=0
+        )
+    else:
+        X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
+        X_test, y_test = fetch_fashion_mnist(subset="test", return_X_y=True)
+    for n in sizes:
+        X_tr, _, y_tr, _ = train_test_split(
+            X, y, train_size=n, stratify=y, random_state=0
+        )
+        yield f"fashion-{n}", X_tr, y_tr, X_test, y_test, 255.0
+
+
+def digits_row():
+    X, y = load_digits(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=1 / 3, stratify=y, random_state=0
+    )
+    yield "digits", X_tr.reshape(-1, 8, 8), y_tr, X_te.reshape(-1, 8, 8), y_te, 16.0
+
+
+def photo_patches(size=32):
+    """32x32 RGB patches of the two sample photos; class = photo x half."""
+    images, labels = [], []
+    for k, photo in enumerate(load_sample_images().images):
+        h, w = (s // size * size for s in photo.shape[:2])
+        for top in range(0, h, size):
+            for left in range(0, w, size):
+                images.append(photo[top : top + size, left : left + size])
+                labels.append(2 * k + int(left + size // 2 >= w // 2))
+    return np.stack(images).astype(np.uint8), np.array(labels)
+
+
+def rgb_row():
+    X, y = photo_patches()
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=1 / 3, stratify=y, random_state=0
+    )
+    yield "photos-rgb", X_tr, y_tr, X_te, y_te, 255.0
+
+
+def fit_score(make, X_tr, y_tr, X_te, y_te):
+    start = time.perf_counter()
+    clf = make().fit(X_tr, y_tr)
+    seconds = time.perf_counter() - start
+    return float(clf.score(X_te, y_te)), seconds
+
+
+def quickstart():
+    """docs/quickstart.rst's first snippet as written, and LogisticRegression."""
+    from skfashion.datasets import load_fashion_mnist_sample
+
+    X, y = load_fashion_mnist_sample(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=0
+    )
+    clf = KerasCNNClassifier(
+        conv_filters=(16, 32), dense_units=64, epochs=8, random_state=0
+    )
+    clf.fit(X_train, y_train)
+    logreg = LogisticRegression(max_iter=2000).fit(X_train / 255.0, y_train)
+    return clf.score(X_test, y_test), logreg.score(X_test / 255.0, y_test)
+
+
+def run_row(row, seeds, *, quick):
+    name, X_tr, y_tr, X_te, y_te, top = row
+    flat_tr = X_tr.reshape(len(X_tr), -1) / top
+    flat_te = X_te.reshape(len(X_te), -1) / top
+    epochs = {"epochs": 2} if quick else {}
+    makers = {
+        "cnn": lambda s: lambda: KerasCNNClassifier(random_state=s, **epochs),
+        "mlp": lambda s: lambda: KerasMLPClassifier(random_state=s, **epochs),
+    }
+    out = {"data": name, "n_train": len(X_tr), "n_test": len(X_te)}
+    for column, maker in makers.items():
+        runs = [fit_score(maker(s), X_tr, y_tr, X_te, y_te) for s in seeds]
+        out[column] = float(np.median([a for a, _ in runs]))
+        out[f"{column}_seconds"] = float(np.median([t for _, t in runs]))
+        out[f"{column}_runs"] = [round(a, 4) for a, _ in runs]
+    for column, make in (
+        ("logreg", lambda: LogisticRegression(max_iter=2000)),
+        ("svc", SVC),
+    ):
+        acc, seconds = fit_score(make, flat_tr, y_tr, flat_te, y_te)
+        out[column], out[f"{column}_seconds"] = acc, seconds
+    print(json.dumps(out), flush=True)
+    return out
+
+
+def records(rows, quick_acc, quick_logreg):
+    cnn_minus_logreg = min(r["cnn"] - r["logreg"] for r in rows)
+    big = [r for r in rows if r["data"].startswith("fashion-") and r["n_train"] >= 2000]
+    out = [
+        record(
+            "any_data_cnn_minus_logreg_min", cnn_minus_logreg, "fraction", target=0.0
+        ),
+        record("quickstart_test_accuracy", quick_acc, "fraction"),
+        record(
+            "quickstart_minus_logreg", quick_acc - quick_logreg, "fraction", target=0.0
+        ),
+    ]
+    if big:
+        out.append(
+            record(
+                "any_data_fashion_cnn_minus_svc_min",
+                min(r["cnn"] - r["svc"] for r in big),
+                "fraction",
+                target=0.0,
+            )
+        )
+    return out
+
+
+def markdown(rows):
+    lines = [
+        "| data | train | CNN defaults | MLP defaults | LogisticRegression | SVC |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        cells = [
+            f"{r[c]:.4f} ({r[c + '_seconds']:.0f} s)"
+            for c in ("cnn", "mlp", "logreg", "svc")
+        ]
+        lines.append(f"| {r['data']} | {r['n_train']:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="sample, 2 epochs, 1 seed")
+    parser.add_argument("--seeds", type=int, default=3)
+    args = parser.parse_args(argv)
+    seeds = [0] if args.quick else list(range(args.seeds))
+    sizes = [300] if args.quick else [500, 2000, 10_000]
+    data = [*fashion_rows(sizes, quick=args.quick), *digits_row(), *rgb_row()]
+    rows = [run_row(row, seeds, quick=args.quick) for row in data]
+    quick_acc, quick_logreg = quickstart()
+    print(markdown(rows))
+    print(f"quickstart {quick_acc:.4f}, LogisticRegression {quick_logreg:.4f}")
+    if not args.quick:
+        TABLE.write_text(json.dumps(rows, indent=1) + "\n")
+    report(records(rows, quick_acc, quick_logreg), quick=args.quick)
+
+
+if __name__ == "__main__":
+    main()
