@@ -327,10 +327,11 @@ def _load_data(args, *, subset=None):
     from .datasets import fetch_fashion_mnist, load_fashion_mnist_sample
     from .models import check_saveable_labels
 
+    color_mode = getattr(args, "color_mode", "auto")
     if getattr(args, "data", None) is not None:
         if args.sample:
             raise UserError("give --sample or --data, not both")
-        X_all, y_all, info = _read_user_data(args.data)
+        X_all, y_all, info = _read_user_data(args.data, color_mode)
         names = None
         X, X_test, y, y_test = train_test_split(
             X_all, y_all, test_size=0.2, stratify=y_all, random_state=0
@@ -505,6 +506,13 @@ def cmd_fetch(args):
 
 MODELS = {"cnn": "KerasCNNClassifier", "mlp": "KerasMLPClassifier"}
 
+#: Values of --color-mode (skfashion.imaging.COLOR_MODES, without importing it).
+COLOR_MODE_CHOICES = ("auto", "grayscale", "rgb")
+_COLOR_MODE_HELP = (
+    "how a --data folder of images is read: auto (RGB when any image is in "
+    "colour, else grayscale; the default), grayscale or rgb"
+)
+
 
 def _make_estimator(kind, params):
     from . import models
@@ -520,8 +528,54 @@ def _make_estimator(kind, params):
     return cls(**params)
 
 
+def _data_defaults_notice(command, estimator, given):
+    """One line on the Fashion-MNIST-minded defaults that apply to ``--data``.
+
+    The CNN mirrors training images (``horizontal_flip=True``) and, with
+    ``tta="auto"``, averages each prediction with the mirror image: right
+    for clothes, wrong for digits or text. None when the estimator has no
+    such default in force or ``given`` (the parameters the user set, or
+    the search space) includes it.
+    """
+    params = estimator.get_params()
+    if not params.get("horizontal_flip") or "horizontal_flip" in given:
+        return None
+    applied = ["horizontal_flip=True (training images mirrored at random)"]
+    if params.get("tta") == "auto" and "tta" not in given:
+        applied.append("tta='auto' (predictions averaged with mirror images)")
+    return (
+        f"skfashion {command}: note: {type(estimator).__name__} keeps its "
+        f"Fashion-MNIST defaults {' and '.join(applied)} on --data; if "
+        "left-right orientation tells your classes apart (digits, text), "
+        "pass --param horizontal_flip=False"
+    )
+
+
+def _check_color_mode_use(args):
+    """Refuse --color-mode where no folder of images is read, before any work."""
+    if args.color_mode == "auto" or (
+        args.data is not None and Path(args.data).is_dir()
+    ):
+        return
+    what = (
+        "Fashion-MNIST is grayscale"
+        if args.data is None
+        else (f"--data {args.data} is not a folder (a .npz is used as stored)")
+    )
+    raise UserError(
+        f"--color-mode {args.color_mode} applies to a --data folder of images; {what}"
+    )
+
+
+def _note(line):
+    if line is not None:
+        print(line, file=sys.stderr, flush=True)
+
+
 def cmd_train(args):
+    _check_color_mode_use(args)
     params = _parse_params(args.param)
+    given = set(params)
     if args.epochs is not None:
         params["epochs"] = args.epochs
     if args.sample and "epochs" not in params:
@@ -530,6 +584,8 @@ def cmd_train(args):
     estimator = _make_estimator(args.model, params)
     out = _prepare_out(args.out, overwrite=args.overwrite, resume=None)
     X, y, X_test, y_test, info, names = _load_data(args, subset=args.subset)
+    if args.data is not None:
+        _note(_data_defaults_notice("train", estimator, given))
     estimator.set_params(verbose=_keras_verbosity(args))
     _say(args, f"training {type(estimator).__name__} on {len(y)} images")
     start = time.perf_counter()
@@ -556,7 +612,9 @@ def cmd_tune(args):
 
     from .model_selection import count_fits, fit_search, get_preset, make_search
 
+    _check_color_mode_use(args)
     preset = get_preset(args.preset)
+    params = _preset_params(preset, _parse_params(args.param))
     # The preset's protocol (candidates, epochs, folds or holdout, all the
     # training images) unless an option overrides it; --sample shrinks it.
     n_iter = args.n_iter if args.n_iter is not None else preset.n_iter
@@ -577,7 +635,10 @@ def cmd_tune(args):
             X_all, y_all, train_size=subset, stratify=y_all, random_state=0
         )
     info["search images"] = len(y)
-    preset.estimator.set_params(epochs=epochs, random_state=args.seed)
+    preset.estimator.set_params(**params, epochs=epochs, random_state=args.seed)
+    if args.data is not None:
+        given = set(params) | _searched_names(preset)
+        _note(_data_defaults_notice("tune", preset.estimator, given))
     search = make_search(
         preset,
         method=args.method,
@@ -632,6 +693,36 @@ def cmd_tune(args):
         # The search is complete: its fit cache is needed only to resume.
         _remove_cache(out)
     return 0
+
+
+def _searched_names(preset):
+    spaces = preset.param_distributions
+    return {
+        name
+        for space in (spaces if isinstance(spaces, list) else [spaces])
+        for name in space
+    }
+
+
+def _preset_params(preset, params):
+    """Check the ``--param`` values of ``tune`` against ``preset``."""
+    valid = preset.estimator.get_params()
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise UserError(
+            f"unknown --param {', '.join(unknown)} for preset {preset.name}; "
+            f"valid: {', '.join(sorted(valid))}"
+        )
+    options = {"epochs": "--epochs", "random_state": "--seed"}
+    for name in sorted(set(params) & set(options)):
+        raise UserError(f"--param {name}: set it with {options[name]}")
+    searched = sorted(set(params) & _searched_names(preset))
+    if searched:
+        raise UserError(
+            f"--param {', '.join(searched)}: searched by preset {preset.name}, "
+            "so it cannot be fixed; choose another preset or leave it out"
+        )
+    return params
 
 
 def _preset_help():
@@ -692,31 +783,68 @@ def _format_params(params):
     return "{" + ", ".join(f"{k}={fmt(v)}" for k, v in sorted(params.items())) + "}"
 
 
-def _load_eval_data(spec, args):
-
+def _load_eval_data(spec, args, model):
     from .datasets import fetch_fashion_mnist, load_fashion_mnist_sample
 
+    if spec in ("test", "sample") and args.color_mode != "auto":
+        raise UserError(
+            f"--color-mode {args.color_mode} applies to a --data folder of "
+            "images; Fashion-MNIST is grayscale"
+        )
     if spec == "test":
         bunch = fetch_fashion_mnist(subset="test", data_home=args.data_home)
         return bunch.data, bunch.target, {"source": "Fashion-MNIST test split"}
     if spec == "sample":
         X, y = load_fashion_mnist_sample(return_X_y=True)
         return X, y, {"source": "bundled sample"}
-    return _read_user_data(spec)
+    return _read_user_data(spec, args.color_mode, model=model)
 
 
-def _read_user_data(spec):
-    """``(X, y, info)`` from a folder of class folders or a .npz file."""
-    from .datasets import load_image_folder, load_npz
+#: The end of the error on a folder of images of different sizes.
+_CLI_SIZE_ADVICE = (
+    "resize them to one size first (the command line reads images at their "
+    "own size; in Python, load_image_folder(..., image_size=(height, width)) "
+    "resizes them)"
+)
+
+
+def _read_user_data(spec, color_mode="auto", *, model=None):
+    """``(X, y, info)`` from a folder of class folders or a .npz file.
+
+    A folder is read in ``color_mode``, or for a fitted ``model`` in the
+    colour mode the model was trained in (see :func:`_model_color_mode`).
+    """
+    from .datasets import load_npz
+    from .datasets._folder import _load_image_folder
     from .exceptions import DataFileError
 
     path = Path(spec)
     if path.is_dir():
-        bunch = load_image_folder(path)
+        if model is not None:
+            color_mode = _model_color_mode(model, color_mode, what=f"--data {spec}")
+        bunch = _load_image_folder(
+            path,
+            image_size=None,
+            color_mode=color_mode,
+            return_X_y=False,
+            size_advice=_CLI_SIZE_ADVICE,
+        )
         # Labels are the class names, so that reports and predictions name
         # the classes as the folders do.
         y = bunch.target_names[bunch.target]
-        return bunch.images, y, {"source": f"{path} (one folder per class)"}
+        return (
+            bunch.images,
+            y,
+            {
+                "source": f"{path} (one folder per class)",
+                "images": f"{bunch.color_mode}, {bunch.images.dtype.name} pixels",
+            },
+        )
+    if color_mode != "auto":
+        raise UserError(
+            f"--color-mode {color_mode} applies to a folder of images; --data "
+            f"{spec} is not a folder (a .npz is used as stored)"
+        )
     if not path.exists():
         raise UserError(
             f"--data {spec}: no such file or folder (use test, sample, a .npz "
@@ -732,6 +860,36 @@ def _read_user_data(spec):
     return X, y, {"source": str(path)}
 
 
+def _model_color_mode(model, requested, *, what):
+    """The colour mode to read image files in for ``model``.
+
+    A model trained on ``(height, width, 3)`` images takes RGB, one trained
+    on ``(height, width)`` images grayscale; ``requested`` ("auto" or the
+    ``--color-mode`` given) must agree. Models of another channel count
+    cannot take image files.
+    """
+    shape = getattr(model, "image_shape_", None)
+    if shape is None:
+        # Flat features of unknown shape: 28x28 grayscale unless told.
+        return "grayscale" if requested == "auto" else requested
+    channels = shape[2] if len(shape) == 3 else 1
+    if channels not in (1, 3):
+        raise UserError(
+            f"{what}: the model takes images of {channels} channels "
+            f"(image_shape_ {tuple(shape)}), but image files are read as "
+            "grayscale or RGB; give the images as a .npz/.npy array instead"
+        )
+    wanted = "rgb" if channels == 3 else "grayscale"
+    if requested not in ("auto", wanted):
+        kind = "RGB" if channels == 3 else "grayscale"
+        raise UserError(
+            f"--color-mode {requested}: the model was trained on {kind} images "
+            f"(image_shape_ {tuple(shape)}); leave --color-mode out (auto reads "
+            f"images as the model takes them) or pass --color-mode {wanted}"
+        )
+    return wanted
+
+
 def cmd_evaluate(args):
     import numpy as np
 
@@ -742,7 +900,7 @@ def cmd_evaluate(args):
     out = None
     if args.out is not None:
         out = _prepare_out(args.out, overwrite=args.overwrite, resume=None)
-    X, y, info = _load_eval_data(args.data, args)
+    X, y, info = _load_eval_data(args.data, args, model)
     y = np.asarray(y)
     if y.ndim != 1:
         raise UserError(f"--data {args.data}: y must be 1-d, got shape {y.shape}")
@@ -792,10 +950,20 @@ def cmd_predict(args):
     model = load_model(args.model)
     # Class names as the model file records them, else the labels.
     class_names = load_model_card(args.model).target_names
-    shape = model.image_shape_ or (28, 28)
+    # Images are read as the model was trained: its colour mode, its size
+    # and its pixel scale.
+    color_mode = _model_color_mode(model, args.color_mode, what="predict")
+    shape = (model.image_shape_ or (28, 28))[:2]
+    pixel_range = getattr(model, "pixel_range_", "0-255")
     images, names = [], []
     for file in args.images:
-        arrays = load_image(file, shape=shape, invert=args.invert)
+        arrays = load_image(
+            file,
+            shape=shape,
+            invert=args.invert,
+            color_mode=color_mode,
+            pixel_range=pixel_range,
+        )
         for i, arr in enumerate(arrays):
             images.append(arr.reshape(-1))
             names.append(file if len(arrays) == 1 else f"{file}[{i}]")
@@ -860,6 +1028,12 @@ def build_parser():
         help="your own data instead of Fashion-MNIST: a folder with one "
         "subfolder of images per class, or a .npz with arrays X and y; a "
         "stratified 20%% is held out as the test split",
+    )
+    data.add_argument(
+        "--color-mode",
+        choices=COLOR_MODE_CHOICES,
+        default="auto",
+        help=_COLOR_MODE_HELP,
     )
     data.add_argument("--out", required=True, metavar="DIR", help="run folder")
     data.add_argument(
@@ -956,6 +1130,13 @@ def build_parser():
         help="epochs of the final model and of the last rung (default: the preset's)",
     )
     p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="fixed estimator parameter of the preset, repeatable (e.g. "
+        "horizontal_flip=False); not one the preset searches",
+    )
+    p.add_argument(
         "--resume", action="store_true", help="continue an interrupted search in --out"
     )
     p.add_argument(
@@ -983,6 +1164,13 @@ def build_parser():
         default="test",
         help="test, sample, a .npz with X and y, or a folder of class folders",
     )
+    p.add_argument(
+        "--color-mode",
+        choices=COLOR_MODE_CHOICES,
+        default="auto",
+        help="how a --data folder is read: auto (as the model was trained: "
+        "RGB or grayscale), or grayscale or rgb, which must agree with the model",
+    )
     p.add_argument("--out", metavar="DIR", help="write a report folder there")
     p.add_argument(
         "--overwrite", action="store_true", help="replace results in a non-empty --out"
@@ -1000,7 +1188,20 @@ def build_parser():
         ),
     )
     p.add_argument("model", metavar="MODEL", help="model file (.skf)")
-    p.add_argument("images", metavar="IMAGE", nargs="+", help="PNG/JPEG or .npy files")
+    p.add_argument(
+        "images",
+        metavar="IMAGE",
+        nargs="+",
+        help="image files (PNG, JPEG, ...; 8-bit, 16-bit or float) or .npy files",
+    )
+    p.add_argument(
+        "--color-mode",
+        choices=COLOR_MODE_CHOICES,
+        default="auto",
+        help="auto: read images as the model was trained, converting colour "
+        "to grayscale or grayscale to RGB; grayscale or rgb must agree with "
+        "the model",
+    )
     p.add_argument(
         "--invert",
         choices=["auto", "yes", "no"],

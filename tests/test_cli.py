@@ -200,3 +200,235 @@ def test_existing_output_needs_overwrite(trained):
     out, _ = trained
     res = run("train", "--sample", "--model", "mlp", "--out", str(out))
     assert res.returncode == 2 and "--overwrite" in res.stderr
+
+
+# ---------------------------------------------- colour, bit depth, --data
+# Run in-process (each subprocess would import TensorFlow again); tiny MLPs.
+TINY = ["--model", "mlp", "--epochs", "1", "--param", "hidden_layer_sizes=(8,)", "-q"]
+
+
+@pytest.fixture
+def run_cli(monkeypatch, capsys):
+    """``skfashion.cli.main`` in-process, returning (rc, stdout, stderr)."""
+    from skfashion import cli
+
+    # main() sends file descriptor 2 to /dev/null to hide TensorFlow's C++
+    # logs; in-process that would also swallow pytest's own output.
+    monkeypatch.setattr(cli, "_silence_native_stderr", lambda: None)
+
+    def run_in_process(*args):
+        rc = cli.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return run_in_process
+
+
+COLOURS = {"red": (1, 0, 0), "green": (0, 1, 0), "blue": (0, 0, 1)}
+
+
+def _rgb_images(n_per_class, size=(10, 12), seed=0):
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for name, colour in COLOURS.items():
+        for _ in range(n_per_class):
+            noise = rng.integers(0, 60, (*size, 3))
+            X.append((noise + 150 * np.array(colour)).astype(np.uint8))
+            y.append(name)
+    return np.stack(X), np.array(y)
+
+
+@pytest.fixture
+def rgb_folder(tmp_path):
+    from PIL import Image
+
+    X, y = _rgb_images(8)
+    for i, (pixels, name) in enumerate(zip(X, y, strict=True)):
+        (tmp_path / "rgb" / name).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pixels).save(tmp_path / "rgb" / name / f"{i}.png")
+    return tmp_path / "rgb"
+
+
+def test_rgb_folder_train_evaluate_predict(rgb_folder, tmp_path, run_cli):
+    from PIL import Image
+
+    from skfashion.models import load_model
+
+    out = tmp_path / "run"
+    rc, stdout, err = run_cli("train", "--data", rgb_folder, "--out", out, *TINY)
+    assert rc == 0, err
+    model = load_model(out / "model.skf")
+    assert model.image_shape_ == (10, 12, 3)  # colour kept
+    assert (out / "report.html").is_file()
+    assert (out / "figures" / "misclassified.png").is_file()
+    rc, stdout, err = run_cli(
+        "evaluate", out / "model.skf", "--data", rgb_folder, "--out", tmp_path / "ev"
+    )
+    assert rc == 0, err
+    assert (
+        stdout.startswith("accuracy ") and (tmp_path / "ev" / "report.html").is_file()
+    )
+    # predict reads images as the model takes them: a grayscale photo of
+    # another size becomes a 10x12 RGB image.
+    Image.fromarray(np.full((30, 20), 90, np.uint8)).save(tmp_path / "gray.png")
+    files = [rgb_folder / "red" / "0.png", tmp_path / "gray.png"]
+    rc, stdout, err = run_cli("predict", out / "model.skf", *files, "--json")
+    assert rc == 0, err
+    rows = json.loads(stdout)
+    assert [r["file"] for r in rows] == [str(f) for f in files]
+    assert all(r["name"] in COLOURS for r in rows)
+    # A colour mode the model cannot take: one line, no traceback.
+    for command in (
+        ["predict", out / "model.skf", files[0]],
+        ["evaluate", out / "model.skf", "--data", rgb_folder],
+    ):
+        rc, _, err = run_cli(*command, "--color-mode", "grayscale")
+        assert rc == 2 and len(err.strip().splitlines()) == 1
+        assert "trained on RGB images" in err and "--color-mode rgb" in err
+
+
+def test_grayscale_color_mode_trains_a_grayscale_model(rgb_folder, tmp_path, run_cli):
+    from skfashion.models import load_model
+
+    out = tmp_path / "run"
+    args = ["--data", rgb_folder, "--color-mode", "grayscale", "--out", out]
+    rc, _, err = run_cli("train", *args, *TINY)
+    assert rc == 0, err
+    assert load_model(out / "model.skf").image_shape_ == (10, 12)
+    rc, stdout, err = run_cli(
+        "predict", out / "model.skf", rgb_folder / "blue" / "17.png", "--json"
+    )
+    assert rc == 0, err
+    assert len(json.loads(stdout)) == 1
+
+
+def test_rgb_npz_train_evaluate_predict(tmp_path, run_cli):
+    from skfashion.models import load_model
+
+    X, y = _rgb_images(8, seed=1)
+    np.savez(tmp_path / "rgb.npz", X=X, y=y)
+    out = tmp_path / "run"
+    rc, _, err = run_cli("train", "--data", tmp_path / "rgb.npz", "--out", out, *TINY)
+    assert rc == 0, err
+    assert load_model(out / "model.skf").image_shape_ == (10, 12, 3)
+    assert (out / "figures" / "misclassified.png").is_file()
+    rc, stdout, err = run_cli(
+        "evaluate", out / "model.skf", "--data", tmp_path / "rgb.npz"
+    )
+    assert rc == 0, err
+    np.save(tmp_path / "batch.npy", X[:3])
+    np.save(tmp_path / "one.npy", X[0])
+    rc, stdout, err = run_cli(
+        "predict", out / "model.skf", tmp_path / "batch.npy", tmp_path / "one.npy"
+    )
+    assert rc == 0, err
+    assert len(stdout.strip().splitlines()) == 4
+    # --color-mode is for folders of images; a .npz is used as stored.
+    rc, _, err = run_cli(
+        "train",
+        "--data",
+        tmp_path / "rgb.npz",
+        "--color-mode",
+        "rgb",
+        "--out",
+        tmp_path / "no",
+        *TINY,
+    )
+    assert rc == 2 and "applies to a --data folder" in err
+    assert not (tmp_path / "no").exists()  # refused before anything is made
+
+
+def test_16_bit_folder_trains_and_predicts_on_its_scale(tmp_path, run_cli):
+    from PIL import Image
+
+    from skfashion.models import load_model
+
+    rng = np.random.default_rng(0)
+    for c, name in enumerate(["dim", "bright"]):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for i in range(8):
+            pixels = rng.integers(0, 20000, (8, 8)) + 40000 * c
+            Image.fromarray(pixels.astype(np.uint16)).save(
+                tmp_path / "data" / name / f"{i}.png"
+            )
+    out = tmp_path / "run"
+    rc, _, err = run_cli("train", "--data", tmp_path / "data", "--out", out, *TINY)
+    assert rc == 0, err
+    assert load_model(out / "model.skf").pixel_range_ == "0-65535"
+    photo = tmp_path / "data" / "bright" / "0.png"
+    rc, stdout, err = run_cli("predict", out / "model.skf", photo, "--invert", "no")
+    assert rc == 0, err
+
+
+def test_flip_defaults_notice_for_user_data(tmp_path, run_cli, monkeypatch):
+    from skfashion.models import KerasCNNClassifier
+
+    def fit(self, *args, **kwargs):
+        raise ValueError("stopped before training")
+
+    monkeypatch.setattr(KerasCNNClassifier, "fit", fit)
+    X, y = _rgb_images(8)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    data = ["--data", tmp_path / "d.npz", "-q"]
+
+    def notes(*args):
+        rc, _, err = run_cli(*args)
+        assert rc == 2 and "stopped before training" in err  # came to fit
+        return [line for line in err.splitlines() if "note:" in line]
+
+    [note] = notes("train", *data, "--out", tmp_path / "a")
+    assert "horizontal_flip=True" in note and "tta='auto'" in note
+    assert "--param horizontal_flip=False" in note
+    [note] = notes(
+        "tune", *data, "--n-iter", "1", "--epochs", "1", "--out", tmp_path / "b"
+    )
+    assert "--param horizontal_flip=False" in note
+    off = ["--param", "horizontal_flip=False"]
+    assert notes("train", *data, *off, "--out", tmp_path / "c") == []
+    assert (
+        notes(
+            "tune",
+            *data,
+            *off,
+            "--n-iter",
+            "1",
+            "--epochs",
+            "1",
+            "--out",
+            tmp_path / "d",
+        )
+        == []
+    )
+    # Fashion-MNIST itself: no notice.
+    assert notes("train", "--sample", "-q", "--out", tmp_path / "e") == []
+
+
+def test_tune_param_refuses_what_the_preset_searches(tmp_path, run_cli):
+    rc, _, err = run_cli(
+        "tune",
+        "--sample",
+        "--preset",
+        "s5-mlp",
+        "--param",
+        "learning_rate=0.1",
+        "--out",
+        tmp_path / "x",
+    )
+    assert rc == 2 and "searched by preset s5-mlp" in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_mixed_sizes_advice_fits_the_command_line(tmp_path, run_cli):
+    from PIL import Image
+
+    for name, size in (("a", (8, 8)), ("b", (9, 8))):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        Image.fromarray(np.zeros(size, np.uint8)).save(
+            tmp_path / "data" / name / "0.png"
+        )
+    rc, _, err = run_cli(
+        "train", "--data", tmp_path / "data", "--out", tmp_path / "run", *TINY
+    )
+    assert rc == 2 and "different sizes" in err
+    assert "resize them to one size first" in err
+    assert "; pass image_size=" not in err  # no such option on the command line

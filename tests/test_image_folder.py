@@ -1,12 +1,14 @@
 """load_image_folder on a folder of PNGs made here."""
 
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from skfashion.datasets import load_image_folder
-from skfashion.exceptions import DataFileError
-from skfashion.imaging import MAX_IMAGE_PIXELS
+from skfashion.exceptions import DataFileError, ImageFileError
+from skfashion.imaging import MAX_IMAGE_PIXELS, load_image, read_image
 
 
 def _png(path, value, size=(10, 12), mode="L"):
@@ -89,3 +91,147 @@ def test_cli_trains_and_evaluates_a_folder(tmp_path):
     assert model.classes_.tolist() == ["bag", "boot", "shirt"]
     assert model.image_shape_ == (12, 12)
     assert main(["evaluate", str(out / "model.skf"), "--data", str(data)]) == 0
+
+
+# ------------------------------------------------- colour and bit depth
+def _class_folders(root, files):
+    """``files`` maps "class/name.ext" to a Pillow image, saved under root."""
+    for rel, image in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        image.save(root / rel)
+    return root
+
+
+def _gray(value, size=(6, 5)):
+    return Image.fromarray(np.full(size, value, np.uint8))
+
+
+def test_auto_color_mode_reads_a_colour_folder_as_rgb(tmp_path):
+    _class_folders(
+        tmp_path,
+        {
+            "a/0.png": _gray(30),
+            "a/1.png": Image.new("RGB", (5, 6), (200, 10, 40)),
+            "b/0.png": _gray(90),
+        },
+    )
+    bunch = load_image_folder(tmp_path)  # color_mode="auto" by default
+    assert bunch.images.shape == (3, 6, 5, 3) and bunch.images.dtype == np.uint8
+    assert bunch.color_mode == "rgb"
+    assert bunch.images[1, 0, 0].tolist() == [200, 10, 40]  # colour kept
+    assert bunch.images[0, 0, 0].tolist() == [30, 30, 30]  # gray repeated
+    assert bunch.data.shape == (3, 6 * 5 * 3)
+    gray = load_image_folder(tmp_path, color_mode="grayscale")
+    assert gray.images.shape == (3, 6, 5) and gray.color_mode == "grayscale"
+
+
+def test_auto_color_mode_keeps_a_grayscale_folder_2d(tmp_path):
+    # An RGB or palette file of gray pixels is grayscale, not colour.
+    _class_folders(
+        tmp_path,
+        {
+            "a/0.png": _gray(30),
+            "a/1.png": Image.new("RGB", (5, 6), (70, 70, 70)),
+            "b/0.png": _gray(90).convert("P"),
+            "b/1.png": _gray(120).convert("LA"),
+        },
+    )
+    bunch = load_image_folder(tmp_path, color_mode="auto")
+    assert bunch.images.shape == (4, 6, 5) and bunch.images.dtype == np.uint8
+    assert bunch.images[:, 0, 0].tolist() == [30, 70, 90, 120]
+    assert load_image_folder(tmp_path, color_mode="rgb").images.shape == (4, 6, 5, 3)
+
+
+def test_16_bit_png_keeps_its_values(tmp_path):
+    pixels = np.arange(30, dtype=np.uint16).reshape(6, 5) * 2000  # up to 58000
+    _class_folders(
+        tmp_path,
+        {"a/0.png": Image.fromarray(pixels), "b/0.png": Image.fromarray(pixels // 2)},
+    )
+    bunch = load_image_folder(tmp_path)
+    assert bunch.images.dtype == np.uint16
+    np.testing.assert_array_equal(bunch.images[0], pixels)
+    assert bunch.images.max() == 58000
+    # Resizing keeps the depth and the range of values.
+    resized = load_image_folder(tmp_path, image_size=(12, 10), color_mode="rgb")
+    assert resized.images.shape == (2, 12, 10, 3) and resized.images.dtype == np.uint16
+    assert 50000 < resized.images.max() <= 58000
+
+
+def test_float_tiff_keeps_its_values(tmp_path):
+    pixels = np.linspace(0.0, 0.75, 30, dtype=np.float32).reshape(6, 5)
+    _class_folders(
+        tmp_path,
+        {"a/0.tif": Image.fromarray(pixels), "b/0.tif": Image.fromarray(pixels / 3)},
+    )
+    bunch = load_image_folder(tmp_path)
+    assert bunch.images.dtype == np.float32 and bunch.images.shape == (2, 6, 5)
+    np.testing.assert_array_equal(bunch.images[0], pixels)
+
+
+def test_mixed_bit_depths(tmp_path):
+    sixteen = Image.fromarray(np.full((6, 5), 40000, np.uint16))
+    _class_folders(tmp_path, {"a/0.png": sixteen, "b/0.png": _gray(200)})
+    with pytest.raises(DataFileError, match=r"8-bit.*16-bit.*one bit depth"):
+        load_image_folder(tmp_path)
+    # Floating-point with 8-bit images: float32, values as read.
+    (tmp_path / "a" / "0.png").unlink()
+    on_255 = np.full((6, 5), 180.0, np.float32)
+    _class_folders(tmp_path, {"a/0.tif": Image.fromarray(on_255)})
+    bunch = load_image_folder(tmp_path)
+    assert bunch.images.dtype == np.float32
+    assert sorted(bunch.images.max(axis=(1, 2)).tolist()) == [180.0, 200.0]
+    # ... unless they are plainly on another scale.
+    _class_folders(tmp_path, {"a/0.tif": Image.fromarray(on_255 / 255)})
+    with pytest.raises(DataFileError, match=r"in \[0, 1\].*8-bit.*up to 200"):
+        load_image_folder(tmp_path)
+
+
+@pytest.mark.parametrize("color_mode", ["rbg", "RGB", None, 3])
+def test_bad_color_mode_is_named(folder, color_mode):
+    message = r"color_mode must be one of 'auto', 'grayscale', 'rgb'; got " + re.escape(
+        repr(color_mode)
+    )
+    with pytest.raises(ValueError, match=message):
+        load_image_folder(folder, color_mode=color_mode)
+    with pytest.raises(ValueError, match=message):
+        read_image(folder / "boot" / "0.png", color_mode=color_mode)
+
+
+def test_read_image_depths_and_modes(tmp_path):
+    Image.fromarray(np.full((4, 3), 1000, np.int32)).save(tmp_path / "i32.tif")
+    Image.fromarray(np.full((4, 3), 70000, np.int32)).save(tmp_path / "big.tif")
+    nan = np.full((4, 3), np.nan, np.float32)
+    Image.fromarray(nan).save(tmp_path / "nan.tif")
+    Image.new("RGB", (3, 4), (1, 2, 3)).save(tmp_path / "c.png")
+    assert read_image(tmp_path / "i32.tif").dtype == np.uint16
+    with pytest.raises(ImageFileError, match="outside the 16-bit range"):
+        read_image(tmp_path / "big.tif")
+    with pytest.raises(ImageFileError, match="not finite"):
+        read_image(tmp_path / "nan.tif")
+    assert read_image(tmp_path / "c.png").shape == (4, 3, 3)
+    assert read_image(tmp_path / "c.png", color_mode="grayscale").shape == (4, 3)
+
+
+def test_load_image_reads_colour_and_depth_for_the_model(tmp_path):
+    Image.new("RGB", (40, 40), (10, 200, 30)).save(tmp_path / "green.png")
+    Image.fromarray(np.full((8, 8), 30000, np.uint16)).save(tmp_path / "g16.png")
+    [rgb] = load_image(tmp_path / "green.png", shape=(10, 10), invert="no")
+    assert rgb.shape == (10, 10, 3) and rgb.dtype == np.float32
+    assert rgb[5, 5].tolist() == [10, 200, 30]
+    [gray] = load_image(tmp_path / "green.png", color_mode="grayscale", invert="no")
+    assert gray.shape == (28, 28)
+    # A 16-bit image on the 0-255 scale, or kept on its own (0-65535).
+    [a] = load_image(tmp_path / "g16.png", shape=(8, 8), invert="no")
+    assert a.max() == pytest.approx(30000 * 255 / 65535, rel=1e-5)
+    [b] = load_image(
+        tmp_path / "g16.png", shape=(8, 8), invert="no", pixel_range="0-65535"
+    )
+    assert b.max() == 30000
+    [c] = load_image(tmp_path / "g16.png", shape=(8, 8), invert="yes", pixel_range=None)
+    assert c.max() == 65535 - 30000
+    np.save(tmp_path / "rgb.npy", np.zeros((2, 8, 8, 3)))
+    arrays = load_image(tmp_path / "rgb.npy", shape=(8, 8), color_mode="rgb")
+    assert [a.shape for a in arrays] == [(8, 8, 3)] * 2
+    with pytest.raises(ImageFileError, match=r"expected \(8, 8\), \(n, 8, 8\)"):
+        load_image(tmp_path / "rgb.npy", shape=(8, 8), color_mode="grayscale")

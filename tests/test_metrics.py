@@ -449,3 +449,16 @@ def test_misclassified_grid_shows_rgb_images_in_colour():
     assert drawn.shape == (8, 8, 3)
     np.testing.assert_allclose(drawn, disp.images[0] / 255.0)
     plt.close(disp.figure_)
+
+
+def test_misclassified_grid_shows_16_bit_colour_on_its_scale():
+    from skfashion.metrics import MisclassifiedImagesDisplay
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 65536, size=(4, 6, 6, 3)).astype(np.uint16)
+    disp = MisclassifiedImagesDisplay.from_predictions(
+        X, np.array([0, 1, 0, 1]), np.array([1, 0, 1, 0]), target_names=["a", "b"]
+    )
+    drawn = disp.ims_[0].get_array()
+    np.testing.assert_allclose(drawn, disp.images[0] / 65535.0)  # not all white
+    plt.close(disp.figure_)

@@ -6,16 +6,29 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ..exceptions import DataFileError, ImageFileError
-from ..imaging import IMAGE_SUFFIXES, read_image
+from ..imaging import (
+    IMAGE_SUFFIXES,
+    _check_color_mode,
+    _gray_to_rgb,
+    _resize_image,
+    read_image,
+)
 
 __all__ = ["load_image_folder"]
+
+#: Bit depth of decoded pixels, by dtype.
+_DEPTHS = {
+    np.dtype(np.uint8): "8-bit",
+    np.dtype(np.uint16): "16-bit",
+    np.dtype(np.float32): "floating-point",
+}
 
 
 def load_image_folder(
     path,
     *,
     image_size=None,
-    color_mode="grayscale",
+    color_mode="auto",
     return_X_y=False,
 ):
     """Load images stored as one subfolder per class.
@@ -25,25 +38,53 @@ def load_image_folder(
     files (PNG, JPEG, BMP, GIF, TIFF or WebP). Files are read in sorted order;
     hidden files and folders are skipped.
 
+    Pixel values are kept as the files store them (see
+    :func:`skfashion.imaging.read_image`): 8-bit images give ``uint8``
+    arrays, 16-bit images ``uint16`` arrays (values up to 65535, so the
+    estimators' ``pixel_range="auto"`` reads the 0-65535 scale) and
+    floating-point images (TIFF mode ``F``) ``float32`` arrays with their
+    own values. A folder that mixes depths gets the widest dtype (float32
+    over uint16 over uint8) and values are never rescaled, so:
+
+    * 8-bit and 16-bit images together are refused (the same value is a
+      different brightness at each depth): convert them to one depth first;
+    * floating-point images with 8-bit or 16-bit ones give float32 and must
+      hold values on the integer images' scale; floating-point images all
+      within [0, 1] next to integer images with larger values are refused.
+
+    Colour images are 8-bit in Pillow, so a colour image next to 16-bit
+    grayscale ones counts as 8-bit and is refused too.
+
     Parameters
     ----------
     path : str or path-like
         The folder holding one subfolder per class.
     image_size : tuple of int or None, default=None
         ``(height, width)`` every image is resized to (Lanczos filtering,
-        without keeping the aspect ratio). None requires all images to have
-        the same size and raises an error naming two that differ.
-    color_mode : {"grayscale", "rgb"}, default="grayscale"
-        Images become ``(height, width)`` or ``(height, width, 3)`` arrays.
+        without keeping the aspect ratio; 16-bit and floating-point images
+        keep their dtype and range). None requires all images to have the
+        same size and raises an error naming two that differ.
+    color_mode : {"auto", "grayscale", "rgb"}, default="auto"
+        ``"grayscale"`` gives ``(height, width)`` images, colour converted
+        to luma (ITU-R 601-2); ``"rgb"`` gives ``(height, width, 3)`` images,
+        grayscale ones repeated in the three channels. ``"auto"`` gives
+        ``(height, width, 3)`` images when any image of the folder is in
+        colour, else ``(height, width)`` ones. An image is in colour when
+        its Pillow mode is not a grayscale one (``1``, ``L``, ``LA``,
+        ``I``, ``I;16``, ``F``) and its red, green and blue channels differ
+        somewhere: an RGB or palette file of gray pixels is grayscale. An
+        alpha channel is dropped.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of the Bunch.
 
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
-        ``data`` (n_samples, n_pixels) uint8 flat images, ``images`` the same
-        as (n_samples, height, width[, 3]), ``target`` (n_samples,) class
-        indices, ``target_names`` the folder names, ``filenames`` the files,
+        ``data`` (n_samples, n_pixels) flat images (uint8, uint16 or
+        float32, see above), ``images`` the same as (n_samples, height,
+        width[, 3]), ``target`` (n_samples,) class indices,
+        ``target_names`` the folder names, ``filenames`` the files,
+        ``color_mode`` the mode used (``"grayscale"`` or ``"rgb"``),
         ``DESCR`` a description.
     (data, target) : tuple
         With ``return_X_y=True``: the flat images and the class indices.
@@ -52,8 +93,11 @@ def load_image_folder(
     ------
     DataFileError
         If the folder is missing or has no class folders, a class folder has
-        no images, an image cannot be read (the error names the file), or the
-        sizes differ without ``image_size``.
+        no images, an image cannot be read (the error names the file), the
+        sizes differ without ``image_size``, or the bit depths cannot be
+        mixed (the error names a file of each depth).
+    ValueError
+        If ``color_mode`` or ``image_size`` is not one of the values above.
 
     Examples
     --------
@@ -70,7 +114,32 @@ def load_image_folder(
     >>> bunch = load_image_folder(root)
     >>> bunch.images.shape, bunch.target_names.tolist(), bunch.target.tolist()
     ((4, 8, 8), ['cat', 'dog'], [0, 0, 1, 1])
+
+    One colour image makes the whole folder RGB with ``color_mode="auto"``;
+    ``"grayscale"`` converts it instead:
+
+    >>> red = Image.new("RGB", (8, 8), (200, 30, 0))
+    >>> red.save(os.path.join(root, "dog", "red.png"))
+    >>> load_image_folder(root).images.shape
+    (5, 8, 8, 3)
+    >>> load_image_folder(root, color_mode="grayscale").images.shape
+    (5, 8, 8)
     """
+    return _load_image_folder(
+        path, image_size=image_size, color_mode=color_mode, return_X_y=return_X_y
+    )
+
+
+#: How the error on images of different sizes ends in Python.
+_SIZE_ADVICE = "pass image_size=(height, width) to resize them all."
+
+
+def _load_image_folder(
+    path, *, image_size, color_mode, return_X_y, size_advice=_SIZE_ADVICE
+):
+    """:func:`load_image_folder`, with the advice of the size error as given
+    (the command line has no ``image_size``)."""
+    _check_color_mode(color_mode)
     root = Path(path)
     if not root.is_dir():
         raise DataFileError(f"{root}: no such folder of class folders.")
@@ -91,8 +160,13 @@ def load_image_folder(
                 "image_size must be (height, width) of positive ints or None, "
                 f"got {image_size!r}."
             )
+    # Colour is decided once every image is read ("auto"): each is read as
+    # it is, grayscale ones as 2-D arrays, and repeated into 3 channels at
+    # the end if needed.
+    read_mode = "grayscale" if color_mode == "grayscale" else "auto"
     images, target, filenames = [], [], []
     first = None
+    depths = {}  # bit depth -> (first file of that depth, its largest value)
     for index, folder in enumerate(classes):
         files = sorted(
             p
@@ -108,45 +182,79 @@ def load_image_folder(
             )
         for file in files:
             try:
-                pixels = read_image(file, color_mode=color_mode)
+                pixels = read_image(file, color_mode=read_mode)
             except ImageFileError as exc:
                 raise DataFileError(str(exc)) from None
             if image_size is not None:
-                pixels = _resize(pixels, image_size)
+                pixels = _resize_image(pixels, image_size)
             elif first is None:
-                first = (file, pixels.shape)
-            elif pixels.shape != first[1]:
+                first = (file, pixels.shape[:2])
+            elif pixels.shape[:2] != first[1]:
                 raise DataFileError(
                     f"Images of different sizes: {first[0]} is "
                     f"{first[1][1]}x{first[1][0]}, {file} is "
-                    f"{pixels.shape[1]}x{pixels.shape[0]}; pass "
-                    "image_size=(height, width) to resize them all."
+                    f"{pixels.shape[1]}x{pixels.shape[0]}; {size_advice}"
                 )
+            depth = _DEPTHS[pixels.dtype]
+            top = float(pixels.max()) if pixels.size else 0.0
+            if depth not in depths:
+                depths[depth] = [file, top]
+            else:
+                depths[depth][1] = max(depths[depth][1], top)
             images.append(pixels)
             target.append(index)
             filenames.append(str(file))
-    images = np.stack(images)
+    dtype = _common_dtype(depths)
+    rgb = color_mode == "rgb" or any(p.ndim == 3 for p in images)
+    images = np.stack(
+        [_gray_to_rgb(p) if rgb and p.ndim == 2 else p for p in images]
+    ).astype(dtype, copy=False)
     target = np.asarray(target)
     data = images.reshape(len(images), -1)
     if return_X_y:
         return data, target
+    mode = "rgb" if rgb else "grayscale"
     return Bunch(
         data=data,
         images=images,
         target=target,
         target_names=np.asarray([c.name for c in classes]),
         filenames=np.asarray(filenames),
+        color_mode=mode,
         DESCR=(
             f"Images from {root}: {len(images)} files in {len(classes)} class "
-            f"folders, {color_mode}, {images.shape[1]}x{images.shape[2]} pixels."
+            f"folders, {mode} ({dtype.name} pixels), {images.shape[2]}x"
+            f"{images.shape[1]} pixels."
         ),
     )
 
 
-def _resize(pixels, size):
-    from PIL import Image
-
-    h, w = size
-    if pixels.shape[:2] == (h, w):
-        return pixels
-    return np.asarray(Image.fromarray(pixels).resize((w, h), Image.LANCZOS))
+def _common_dtype(depths):
+    """The dtype of a folder of images of the given bit depths, or an error."""
+    if "8-bit" in depths and "16-bit" in depths:
+        (eight, _), (sixteen, _) = depths["8-bit"], depths["16-bit"]
+        raise DataFileError(
+            f"Images of different bit depths: {eight} is 8-bit, {sixteen} is "
+            "16-bit (colour images are read as 8-bit). skfashion does not "
+            "rescale pixel values, and the same value is a different "
+            "brightness at each depth; convert the images to one bit depth "
+            "(for example save the 8-bit ones as 16-bit with their values "
+            "multiplied by 257), or split the folder."
+        )
+    if "floating-point" in depths:
+        floats, float_top = depths["floating-point"]
+        integers = [(d, *depths[d]) for d in ("8-bit", "16-bit") if d in depths]
+        if integers and float_top <= 1.0 and integers[0][2] > 1.0:
+            depth, file, top = integers[0]
+            raise DataFileError(
+                f"Images on different pixel scales: the floating-point images "
+                f"(such as {floats}) hold values in [0, 1], the {depth} images "
+                f"(such as {file}) values up to {top:g}. skfashion does not "
+                "rescale pixel values; save the floating-point images on the "
+                f"{depth} scale (multiplied by {255 if depth == '8-bit' else 65535}), "
+                "or all images as floating-point in [0, 1]."
+            )
+        return np.dtype(np.float32)
+    if "16-bit" in depths:
+        return np.dtype(np.uint16)
+    return np.dtype(np.uint8)

@@ -247,9 +247,10 @@ def _to_images(X, image_shape):
 def _displayable(image, top):
     """An image as imshow draws it: colour for 3 or 4 channels, else gray.
 
-    Colour images are divided by ``top`` (255 for 0-255 pixels, 1 for 0-1
-    pixels, decided once for a whole grid) and clipped to [0, 1]; any
-    other channel count is shown as the mean over its channels.
+    Colour images are divided by ``top`` (255 for 0-255 pixels, 65535 for
+    16-bit ones, 1 for 0-1 pixels, decided once for a whole grid) and
+    clipped to [0, 1]; any other channel count is shown as the mean over
+    its channels.
     """
     image = np.asarray(image, dtype=np.float64)
     if image.ndim == 2:
@@ -257,6 +258,13 @@ def _displayable(image, top):
     if image.shape[-1] in (3, 4):
         return np.clip(image / top, 0.0, 1.0)
     return image.mean(axis=-1)
+
+
+def _grid_top(images):
+    """The pixel scale of a grid of images: the top of 0-1, 0-255 or 0-65535
+    (16-bit images), the smallest that holds the largest value."""
+    hi = float(np.max(images))
+    return next((top for top in (1.0, 255.0, 65535.0) if hi <= top), hi)
 
 
 def _name_map(classes, target_names, labels):
@@ -366,7 +374,7 @@ class MisclassifiedImagesDisplay:
         ims = []
         # One pixel scale for the whole grid, so that a dark image is not
         # brightened to the scale of 0-1 images.
-        top = 255.0 if n and float(np.max(self.images)) > 1.0 else 1.0
+        top = _grid_top(self.images) if n else 1.0
         for k, axis in enumerate(flat):
             axis.set_axis_off()
             if k >= n:
