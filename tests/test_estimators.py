@@ -215,21 +215,24 @@ def test_in_pipeline_and_cross_validate(sample):
         (lambda X: X, "0-255"),
         (lambda X: X / 255.0, "0-1"),
         (lambda X: (X - X.mean()) / X.std(), None),
-        (lambda X: X * 4.0, None),
+        (lambda X: X * 4.0, "0-65535"),  # whole numbers above 255
+        (lambda X: X * 4.0 + 0.5, None),  # fractions above 255: a warning
     ],
 )
 def test_auto_pixel_range_rule(transform, expected):
     from skfashion.models._input import infer_pixel_range
 
     X = np.arange(256, dtype=np.float64).reshape(4, 64)
-    assert infer_pixel_range(transform(X), "auto", estimator_name="E") == expected
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PixelScaleWarning)
+        assert infer_pixel_range(transform(X), "auto", estimator_name="E") == expected
 
 
 def test_auto_warns_when_non_negative_values_exceed_255():
     from skfashion.models._input import infer_pixel_range
 
     X = np.arange(256, dtype=np.float64).reshape(4, 64)
-    X[0, 0] = 300
+    X[0, 0] = 300.5
     with pytest.warns(PixelScaleWarning, match="not scaled"):
         assert infer_pixel_range(X, "auto", estimator_name="E") is None
 
