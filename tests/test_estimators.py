@@ -656,7 +656,7 @@ def test_uint8_memmap_reaches_keras_without_a_float_copy(tmp_path, sample, monke
     batches, val = handed
     assert isinstance(batches, keras.utils.PyDataset)
     first = batches[0]
-    assert first[0].dtype == np.uint8 and first[0].shape == (clf.batch_size, 784)
+    assert first[0].dtype == np.uint8 and first[0].shape == (clf.batch_size_, 784)
     seen = np.concatenate([batches[i][1] for i in range(len(batches))])
     assert val.dtype == np.uint8
     assert len(seen) + len(val) == X.shape[0]

@@ -188,7 +188,7 @@ CORRUPTIONS = {
         "field fitted.classes_dtype",
     ),
     "pixel_range": (
-        lambda p: _with_meta(p, _set("fitted", "pixel_range", "0-65535")),
+        lambda p: _with_meta(p, _set("fitted", "pixel_range", "0-1023")),
         "field fitted.pixel_range",
     ),
     "feature names": (
