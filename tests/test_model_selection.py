@@ -279,3 +279,21 @@ def test_progress_lines_and_silence(sample):
     quiet = io.StringIO()
     fit_search(search, X, y, verbose=0, stream=quiet)
     assert quiet.getvalue() == ""
+
+
+def test_progress_best_is_the_highest_rungs_best():
+    """The progress line's "best" is the quantity the search reports at the
+    end: in a halving search, a lucky 1-epoch score does not count once a
+    later rung has finished candidates."""
+    from skfashion.model_selection._progress import _best_mean
+
+    scores = [
+        (("a", 1), 0.40),
+        (("a", 1), 0.41),
+        (("b", 1), 0.30),
+        (("b", 1), 0.30),
+        (("b", 3), 0.32),
+    ]
+    assert _best_mean(scores, 2) == pytest.approx(0.405)
+    scores.append((("b", 3), 0.33))  # b's rung-3 folds are all done
+    assert _best_mean(scores, 2) == pytest.approx(0.325)

@@ -28,9 +28,10 @@ class _ReportingScorer:
     the display can average the folds of a candidate.
     """
 
-    def __init__(self, scorer, path):
+    def __init__(self, scorer, path, level_param=None):
         self.scorer = scorer
         self.path = path
+        self.level_param = level_param
 
     def __call__(self, estimator, X, y=None, **kwargs):
         score = self.scorer(estimator, X, y, **kwargs)
@@ -39,9 +40,21 @@ class _ReportingScorer:
             repr(sorted((k, repr(v)) for k, v in params.items())).encode(),
             digest_size=8,
         ).hexdigest()
+        # The rung of a halving search: its epochs.
+        level = 0
+        if self.level_param:
+            suffix = "__" + self.level_param
+            level = next(
+                (
+                    v
+                    for k, v in params.items()
+                    if k == self.level_param or k.endswith(suffix)
+                ),
+                0,
+            )
         # One short append per fit: atomic enough for a progress display.
         with open(self.path, "a") as f:
-            f.write(f"{key}\t{float(score)!r}\n")
+            f.write(f"{key}\t{float(score)!r}\t{int(level)}\n")
         return score
 
 
@@ -51,25 +64,34 @@ def _read_scores(path):
     try:
         with open(path) as f:
             for line in f:
-                key, _, score = line.strip().partition("\t")
+                key, _, rest = line.strip().partition("\t")
+                score, _, level = rest.partition("\t")
                 if score:
-                    out.append((key, float(score)))
+                    out.append(((key, int(level or 0)), float(score)))
     except (OSError, ValueError):
         pass
     return out
 
 
 def _best_mean(scores, n_splits):
-    """Best mean score over candidates whose folds are all done, or None."""
+    """Best mean score over candidates whose folds are all done, or None.
+
+    In a halving search only the highest rung with a finished candidate
+    counts: the same quantity the search reports as its best score at the
+    end, not a lucky score after one epoch.
+    """
     by_key = {}
     for key, score in scores:
         by_key.setdefault(key, []).append(score)
-    means = [
-        sum(v) / len(v)
-        for v in by_key.values()
+    done = {
+        key: sum(v) / len(v)
+        for key, v in by_key.items()
         if len(v) >= (n_splits or 1) and not any(math.isnan(x) for x in v)
-    ]
-    return max(means) if means else None
+    }
+    if not done:
+        return None
+    top = max(level for _, level in done)
+    return max(mean for (_, level), mean in done.items() if level == top)
 
 
 def _fit_costs(search, X, y):
@@ -205,7 +227,10 @@ def fit_search(
     # scores (HalvingRandomSearchCV records them by default) would count as
     # fits and as "best" scores: they are not computed during a shown search.
     train_scores = search.return_train_score
-    search.set_params(scoring=_ReportingScorer(scorer, path), return_train_score=False)
+    level = "epochs" if isinstance(search, HalvingEpochsSearchCV) else None
+    search.set_params(
+        scoring=_ReportingScorer(scorer, path, level), return_train_score=False
+    )
     thread.start()
     try:
         search.fit(X, y, **fit_params)
