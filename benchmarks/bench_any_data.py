@@ -26,6 +26,7 @@ from sklearn.datasets import load_digits, load_sample_images
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC
+from table import any_data_table
 
 from skfashion.models import KerasCNNClassifier, KerasMLPClassifier
 
@@ -150,20 +151,6 @@ def records(rows, quick_acc, quick_logreg):
     return out
 
 
-def markdown(rows):
-    lines = [
-        "| data | train | CNN defaults | MLP defaults | LogisticRegression | SVC |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in rows:
-        cells = [
-            f"{r[c]:.4f} ({r[c + '_seconds']:.0f} s)"
-            for c in ("cnn", "mlp", "logreg", "svc")
-        ]
-        lines.append(f"| {r['data']} | {r['n_train']:,} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sample, 2 epochs, 1 seed")
@@ -174,7 +161,7 @@ def main(argv=None):
     data = [*fashion_rows(sizes, quick=args.quick), *digits_row(), *rgb_row()]
     rows = [run_row(row, seeds, quick=args.quick) for row in data]
     quick_acc, quick_logreg = quickstart()
-    print(markdown(rows))
+    print(any_data_table(rows))
     print(f"quickstart {quick_acc:.4f}, LogisticRegression {quick_logreg:.4f}")
     if not args.quick:
         TABLE.write_text(json.dumps(rows, indent=1) + "\n")

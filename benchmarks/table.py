@@ -22,6 +22,7 @@ BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 HEAD_BEGIN, HEAD_END = "<!-- headline:begin -->", "<!-- headline:end -->"
 STUDY_BEGIN, STUDY_END = "<!-- studies:begin -->", "<!-- studies:end -->"
 SELECT_BEGIN, SELECT_END = "<!-- selection:begin -->", "<!-- selection:end -->"
+ANY_BEGIN, ANY_END = "<!-- any-data:begin -->", "<!-- any-data:end -->"
 
 
 def _fmt(value):
@@ -127,6 +128,22 @@ def selection_table(selection):
     return "\n".join(lines)
 
 
+def any_data_table(rows):
+    """``bench_any_data.py``'s rows: test accuracy (median of seeds) and seconds."""
+    lines = [
+        "| data | training images | CNN defaults | MLP defaults "
+        "| LogisticRegression | SVC |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        cells = [
+            f"{r[c]:.4f} ({r[c + '_seconds']:.0f} s)"
+            for c in ("cnn", "mlp", "logreg", "svc")
+        ]
+        lines.append(f"| {r['data']} | {r['n_train']:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def replace_between(path, begin, end, body):
     """Replace the text between two marker lines of ``path``."""
     text = path.read_text()
@@ -158,6 +175,10 @@ def main(argv=None):
         replace_between(
             HERE / "README.md", SELECT_BEGIN, SELECT_END, selection_table(selection)
         )
+    any_path = HERE / "results" / "any_data.json"
+    if any_path.exists():
+        rows = json.loads(any_path.read_text())
+        replace_between(HERE / "README.md", ANY_BEGIN, ANY_END, any_data_table(rows))
     replace_between(HERE.parent / "README.md", HEAD_BEGIN, HEAD_END, headline)
 
 
