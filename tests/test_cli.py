@@ -361,10 +361,11 @@ def test_16_bit_folder_trains_and_predicts_on_its_scale(tmp_path, run_cli):
 
 
 def test_flip_defaults_notice_for_user_data(tmp_path, run_cli, monkeypatch):
+    from skfashion.exceptions import SkfashionError
     from skfashion.models import KerasCNNClassifier
 
     def fit(self, *args, **kwargs):
-        raise ValueError("stopped before training")
+        raise SkfashionError("stopped before training")
 
     monkeypatch.setattr(KerasCNNClassifier, "fit", fit)
     X, y = _rgb_images(8)
@@ -432,3 +433,104 @@ def test_mixed_sizes_advice_fits_the_command_line(tmp_path, run_cli):
     assert rc == 2 and "different sizes" in err
     assert "resize them to one size first" in err
     assert "; pass image_size=" not in err  # no such option on the command line
+
+
+# ------------------------------------------------------------ exit statuses
+@pytest.fixture
+def no_fit(monkeypatch):
+    """Make any training fail loudly: the error must come before it."""
+    from skfashion.models import KerasCNNClassifier, KerasMLPClassifier
+
+    def fit(self, *args, **kwargs):
+        raise AssertionError("training started")
+
+    for cls in (KerasCNNClassifier, KerasMLPClassifier):
+        monkeypatch.setattr(cls, "fit", fit)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["train", "--model", "mlp", "--param", "callbacks=[1]"],
+            "it takes Keras callback objects, which a command line cannot make",
+        ),
+        (["train", "--model", "mlp", "--param", "dropout=2"], "'dropout' parameter"),
+        (
+            ["train", "--model", "mlp", "--param", "hidden_layer_sizes=(0,)"],
+            "hidden_layer_sizes must be a tuple of positive ints",
+        ),
+        (
+            ["train", "--model", "cnn", "--param", "class_weight={0: -1}"],
+            "class_weight values must be finite numbers >= 0",
+        ),
+        (
+            ["tune", "--preset", "mlp", "--param", "early_stopping=True"],
+            "the halving search sets the epochs of every fit",
+        ),
+        (["tune", "--preset", "mlp", "--param", "patience=0"], "'patience' parameter"),
+    ],
+)
+def test_bad_param_values_are_usage_errors(args, message, tmp_path, run_cli, no_fit):
+    rc, _, err = run_cli(*args, "--sample", "--out", tmp_path / "run")
+    assert rc == 2 and message in err
+    assert len(err.strip().splitlines()) == 1 and not err.rstrip().endswith(":")
+    assert not (tmp_path / "run").exists()  # refused before anything is made
+
+
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (np.zeros((20, 8, 8)), np.zeros(20, int), "at least 2 classes"),
+        (np.zeros((20, 8, 8)), np.arange(19) % 2, "20 images but y 19 labels"),
+        (np.zeros(20), np.arange(20) % 2, "X must be (n_images, n_features)"),
+        (np.zeros((20, 8, 8)), np.r_[np.zeros(19, int), 1], "stratified 20%"),
+    ],
+)
+def test_user_data_mistakes_are_usage_errors(X, y, message, tmp_path, run_cli, no_fit):
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    rc, _, err = run_cli(
+        "train", "--data", tmp_path / "d.npz", "--out", tmp_path / "run", *TINY
+    )
+    assert rc == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "error, status, expected, unexpected",
+    [
+        (KeyError("x"), 1, "internal error: KeyError: 'x'; please report it", None),
+        (ValueError("bad"), 1, "internal error: ValueError: bad;", None),
+        (OSError(28, "No space left on device"), 1, "error: [Errno 28]", "internal"),
+    ],
+)
+def test_other_errors_are_not_usage_errors(
+    error, status, expected, unexpected, tmp_path, run_cli, monkeypatch
+):
+    from skfashion.cli import _train
+
+    def crash(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(_train, "_load_data", crash)
+    args = ["train", "--sample", "--out", tmp_path / "run", *TINY]
+    rc, _, err = run_cli(*args)
+    assert rc == status and expected in err
+    assert len(err.strip().splitlines()) == 1
+    assert unexpected is None or unexpected not in err
+    if unexpected is None:
+        assert "--debug" in err
+    rc, _, err = run_cli(*args, "--overwrite", "--debug")
+    assert rc == status and "Traceback" in err and expected in err
+
+
+def test_one_line_keeps_what_a_colon_announces():
+    from skfashion.cli import _one_line
+
+    exc = TypeError(
+        "If specified, ``callbacks`` must be one of:\n - A dict\n - A list\n"
+        "Where each callback is a keras.callbacks.Callback"
+    )
+    assert _one_line(exc) == (
+        "If specified, ``callbacks`` must be one of: - A dict - A list "
+        "Where each callback is a keras.callbacks.Callback"
+    )
