@@ -100,7 +100,12 @@ class TrainingDivergedError(SkfashionError, ArithmeticError):
 
 
 class CacheEntryWarning(UserWarning):
-    """A fit-cache entry could not be read; the fit is trained again."""
+    """A fit-cache entry could not be read, or is not the fit that asked for it.
+
+    An entry is checked against the fit's key and parameters when loaded
+    (one renamed, copied, or written by an older skfashion is not used);
+    the fit is trained again and overwrites the entry.
+    """
 
 
 class PixelScaleWarning(UserWarning):

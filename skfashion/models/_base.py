@@ -8,6 +8,7 @@ stratified validation split, learning-rate schedules and early stopping that a
 scikit-learn user expects.
 """
 
+import functools
 import glob
 import hashlib
 import inspect
@@ -19,6 +20,7 @@ import os
 import random
 import re
 import tempfile
+import time
 import warnings
 import weakref
 from numbers import Integral, Real
@@ -31,7 +33,12 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags, check_random_state, compute_sample_weight
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_feature_names,
@@ -61,9 +68,11 @@ from ._layers import (
     skip_single_replica_all_reduce,
 )
 from ._persistence import (
+    _json_params,
     check_saveable_labels,
     check_storable_network,
     load_model,
+    read_cache_record,
     save_model,
 )
 from ._registry import register
@@ -231,6 +240,7 @@ class _BaseImageClassifier(KerasClassifier):
         # stored as attributes. Any other unknown keyword is a mistake, and
         # is reported now rather than at ``fit`` (as skorch does).
         self._check_routed_names(kwargs)
+        self._check_model_params(kwargs)
         vars(self).update(kwargs)
         if kwargs:
             self._user_params = set(kwargs)
@@ -253,6 +263,33 @@ class _BaseImageClassifier(KerasClassifier):
                 "routed Keras parameters must start with one of "
                 f"{', '.join(allowed)}.{hint}"
             )
+
+    def _check_model_params(self, names):
+        """Refuse ``model__<name>__<sub>``: only one level is routed.
+
+        ``model__<name>`` becomes the keyword ``<name>`` of the network
+        function; a deeper name would be dropped silently at the build.
+        """
+        nested = sorted(
+            k for k in names if k.startswith("model__") and "__" in k[len("model__") :]
+        )
+        if nested:
+            raise InvalidParameterError(
+                f"{type(self).__name__} got {', '.join(map(repr, nested))}, but "
+                "model__<name> parameters are routed one level deep, as the "
+                "keyword <name> of the model function; a further __<sub> "
+                "would be dropped. Pass the whole value as model__<name> "
+                "(for example a dict) and read it in the function."
+            )
+
+    def _model_params(self):
+        """The routed ``model__<name>`` parameters, as keyword arguments."""
+        prefix = "model__"
+        return {
+            k[len(prefix) :]: v
+            for k, v in self.get_params().items()
+            if k.startswith(prefix) and "__" not in k[len(prefix) :]
+        }
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
@@ -288,6 +325,14 @@ class _BaseImageClassifier(KerasClassifier):
                 image_hw,
                 required=self._needs_image_shape,
             )
+            # A network of flat features (the MLP) takes any features: their
+            # square shape is then only assumed, and tta must not use it.
+            self._image_shape_guessed = bool(
+                not self._needs_image_shape
+                and self.image_shape is None
+                and image_hw is None
+                and self.image_shape_ is not None
+            )
             self.pixel_range_ = infer_pixel_range(
                 X, self.pixel_range, estimator_name=name
             )
@@ -316,6 +361,17 @@ class _BaseImageClassifier(KerasClassifier):
                 f"X and y have inconsistent numbers of samples: {n_samples} and "
                 f"{len(y)}."
             )
+        if y.dtype.kind == "O":
+            try:
+                np.unique(y)
+            except TypeError:
+                kinds = sorted({type(v).__name__ for v in y.tolist()})
+                raise ValueError(
+                    f"y mixes labels of types {', '.join(kinds)}, which cannot "
+                    "be ordered against each other, so classes_ cannot be "
+                    "built. Give labels of one type, for example "
+                    "y.astype(str)."
+                ) from None
         check_classification_targets(y)
         if np.unique(y).size < 2:
             raise ValueError(
@@ -347,6 +403,7 @@ class _BaseImageClassifier(KerasClassifier):
         """
         self._validate_params()
         self._check_routed_names()
+        self._check_model_params(self.get_params(deep=False))
         self._check_architecture()
         self._check_class_weight()
         self._check_callbacks()
@@ -378,10 +435,11 @@ class _BaseImageClassifier(KerasClassifier):
                 check_saveable_labels(np.unique(y))
             entry = self._cache_entry(X, y, sample_weight, kwargs)
             if entry is not None:
-                if self._load_cached(entry):
+                _remove_stale_temps(entry.folder)
+                if self._load_cached(entry, y):
                     return self
                 _check_cache_writable(self.cache_dir)
-                if self._load_shorter(entry):
+                if self._load_shorter(entry, y):
                     # Continue the longest stored cut of the same run.
                     continuing = True
                     kwargs["epochs"] = self.epochs - self.n_iter_
@@ -409,7 +467,7 @@ class _BaseImageClassifier(KerasClassifier):
             # One canonical fitted state, whichever way the model was obtained.
             self._restore_fitted_state(self._fitted_state(), self.model_)
             if entry is not None:
-                save_model(self, entry.path)
+                save_model(self, entry.path, _cache=entry.record())
         except BaseException:
             # A failed fit (a diverged loss, Ctrl-C, a cache entry that cannot
             # be written) must not leave a network that looks fitted: the
@@ -456,6 +514,7 @@ class _BaseImageClassifier(KerasClassifier):
             "image_shape": None
             if self.image_shape_ is None
             else [int(v) for v in self.image_shape_],
+            "image_shape_guessed": bool(getattr(self, "_image_shape_guessed", False)),
             "pixel_range": self.pixel_range_,
             "batch_size": int(self.batch_size_),
             "feature_names_in": None
@@ -480,6 +539,8 @@ class _BaseImageClassifier(KerasClassifier):
         n_features = int(state["n_features_in"])
         shape = state["image_shape"]
         self.image_shape_ = None if shape is None else tuple(int(v) for v in shape)
+        # Files of skfashion <= 0.1 do not record it: taken as known.
+        self._image_shape_guessed = bool(state.get("image_shape_guessed") or False)
         self.pixel_range_ = state["pixel_range"]
         # Files of skfashion <= 0.1 do not record it: what the rule gives.
         batch = state.get("batch_size")
@@ -514,6 +575,7 @@ class _BaseImageClassifier(KerasClassifier):
         """Remove every fitted attribute (the estimator is unfitted after)."""
         for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
             delattr(self, key)
+        vars(self).pop("_image_shape_guessed", None)
 
     def __getstate__(self):
         state = {
@@ -539,13 +601,16 @@ class _BaseImageClassifier(KerasClassifier):
     def _cache_entry(self, X, y, sample_weight, fit_kwargs):
         """Where this (parameters, data) fit lives in ``cache_dir``, or None.
 
-        The key covers every parameter that changes the trained model, what
-        ``fit`` inferred from X (image shape, pixel range) and a digest of the
-        exact training data, so a resumed search reuses a fit only when it
-        would have trained the very same model. With ``schedule_epochs`` set,
-        ``epochs`` is left out of the key: fits of the same run cut after
-        different epochs share it, and a longer one continues the longest
-        stored one (see :class:`_CacheEntry`).
+        The key covers every parameter that changes the trained model, the
+        configuration of the network a user's ``model`` function builds
+        (:meth:`_cache_network`), what ``fit`` inferred from X (image shape,
+        pixel range) and a digest of the exact training data, so a resumed
+        search reuses a fit only when it would have trained the very same
+        model. With ``schedule_epochs`` set, ``epochs`` is left out of the
+        key: fits of the same run cut after different epochs share it, and a
+        longer one continues the longest stored one (see
+        :class:`_CacheEntry`). Each entry records its key, and is checked
+        against the fit asking for it when loaded (:meth:`_entry_mismatch`).
         """
         if self.cache_dir is None:
             return None
@@ -565,6 +630,9 @@ class _BaseImageClassifier(KerasClassifier):
         params = {
             k: _fingerprint(v) for k, v in self.get_params().items() if k not in ignored
         }
+        network = self._cache_network(np.unique(y).size)
+        if network is not None:
+            params["__network__"] = network
         digest = hashlib.blake2b(digest_size=20)
         digest.update(type(self).__name__.encode())
         digest.update(json.dumps(params, sort_keys=True, default=repr).encode())
@@ -583,18 +651,77 @@ class _BaseImageClassifier(KerasClassifier):
             self.epochs if resumable else None,
         )
 
-    def _load_cached(self, entry):
+    def _cache_network(self, n_classes):
+        """What the fit cache keys on besides the parameters, or None.
+
+        The built-in networks follow from the parameters alone;
+        KerasImageClassifier returns the configuration of the network its
+        ``model`` function builds.
+        """
+        return None
+
+    def _seeded_build(self, build, seed):
+        """``build()`` in a fresh Keras session seeded with ``seed``.
+
+        Keras seeds Python's and NumPy's global generators too (unseeded
+        user layers draw from them while the network is built); the
+        caller's streams are put back once the network exists.
+        """
+        # Drop the graph and names left by earlier fits: a CV search builds
+        # dozens of models in one process and would otherwise keep growing.
+        keras.backend.clear_session()
+        py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+        try:
+            if seed is not None:
+                keras.utils.set_random_seed(int(seed))
+            return build()
+        finally:
+            random.setstate(py_state)
+            np.random.set_state(np_state)  # noqa: NPY002
+
+    def _entry_mismatch(self, stored, record, key, epochs, y):
+        """Why the loaded entry ``stored`` is not this fit's, or None.
+
+        ``record`` is the entry's own record of its key and epochs
+        (:func:`~skfashion.models._persistence.read_cache_record`); ``key``
+        and ``epochs`` are what this fit looks for. The stored parameters
+        and classes must be this fit's too.
+        """
+        if record is None:
+            return "it records no cache key: written by an older skfashion"
+        if record["key"] != key:
+            return f"it records the key {record['key'][:80]!r}"
+        if record["epochs"] != epochs:
+            return f"it records {record['epochs']} epochs, not {epochs}"
+        if type(stored) is not type(self):
+            return f"it holds a {type(stored).__name__}"
+        ignored = self._CACHE_IGNORED | ({"epochs"} if epochs is not None else set())
+        mine, theirs = _cache_params(self, ignored), _cache_params(stored, ignored)
+        differ = sorted(
+            k
+            for k in mine.keys() | theirs.keys()
+            if mine.get(k, None) != theirs.get(k, None)
+        )
+        if differ:
+            return f"its parameters differ: {', '.join(differ)}"
+        if epochs is not None and stored.n_iter_ != epochs:
+            return f"it holds {stored.n_iter_} epochs, not {epochs}"
+        if np.asarray(stored.classes_).tolist() != np.unique(y).tolist():
+            return "it was fitted on other classes"
+        return None
+
+    def _load_cached(self, entry, y):
         """Take the stored fit of ``entry``; False when there is none.
 
-        An entry that cannot be loaded, for whatever reason, is reported
-        once and trained again (the new fit overwrites it).
+        An entry that cannot be loaded, or that turns out to be another
+        fit's, is reported once and trained again (the new fit overwrites
+        it).
         """
         if not os.path.exists(entry.path):
             return False
         try:
+            record = read_cache_record(entry.path)
             stored = load_model(entry.path)
-            if type(stored) is not type(self):
-                raise ValueError(f"holds a {type(stored).__name__}")
         except Exception as exc:  # any damage: retrain and overwrite
             warnings.warn(
                 f"Cache entry {entry.path} cannot be read ({exc}); training "
@@ -603,13 +730,23 @@ class _BaseImageClassifier(KerasClassifier):
                 stacklevel=3,
             )
             return False
+        reason = self._entry_mismatch(stored, record, entry.key, entry.epochs, y)
+        if reason is not None:
+            warnings.warn(
+                f"Cache entry {entry.path} does not belong to this fit "
+                f"({reason}); training this fit again and overwriting the entry.",
+                CacheEntryWarning,
+                stacklevel=3,
+            )
+            return False
         self._restore_fitted_state(stored._fitted_state(), stored.model_)
         return True
 
-    def _load_shorter(self, entry):
+    def _load_shorter(self, entry, y):
         """Take the longest stored shorter cut of ``entry``'s run, if any."""
-        for path in entry.shorter():
+        for epochs, path in entry.shorter():
             try:
+                record = read_cache_record(path)
                 stored = load_model(path)
             except Exception as exc:
                 warnings.warn(
@@ -619,9 +756,17 @@ class _BaseImageClassifier(KerasClassifier):
                     stacklevel=3,
                 )
                 continue
-            if type(stored) is type(self):
-                self._restore_fitted_state(stored._fitted_state(), stored.model_)
-                return True
+            reason = self._entry_mismatch(stored, record, entry.key, epochs, y)
+            if reason is not None:
+                warnings.warn(
+                    f"Cache entry {path} does not belong to this fit ({reason}); "
+                    "not continuing from it.",
+                    CacheEntryWarning,
+                    stacklevel=3,
+                )
+                continue
+            self._restore_fitted_state(stored._fitted_state(), stored.model_)
+            return True
         return False
 
     def _validation_fraction(self):
@@ -791,29 +936,13 @@ class _BaseImageClassifier(KerasClassifier):
         # skfashion ``model`` is KerasImageClassifier's parameter, handled by
         # ``_network_outputs``. Overridden here, in one place;
         # tests/test_estimators.py fails if SciKeras stops calling it.
-        prefix = "model__"
-        model_params = {
-            k[len(prefix) :]: v
-            for k, v in self.get_params().items()
-            if k.startswith(prefix) and "__" not in k[len(prefix) :]
-        }
-        return self._keras_build_fn(self._get_metadata(), **model_params)
+        # model__<name>__<sub> is refused before (_check_model_params).
+        return self._keras_build_fn(self._get_metadata(), **self._model_params())
 
     def _keras_build_fn(self, meta, **model_params):
-        # Drop the graph and names left by earlier fits: a CV search builds
-        # dozens of models in one process and would otherwise keep growing.
-        keras.backend.clear_session()
-        # Keras seeds Python's and NumPy's global generators too (unseeded
-        # user layers draw from them while the network is built); the
-        # caller's streams are put back once the network exists.
-        py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-        try:
-            if self._random_state is not None:
-                keras.utils.set_random_seed(int(self._random_state))
-            return self._build_and_compile(meta, model_params)
-        finally:
-            random.setstate(py_state)
-            np.random.set_state(np_state)  # noqa: NPY002
+        return self._seeded_build(
+            lambda: self._build_and_compile(meta, model_params), self._random_state
+        )
 
     def _build_and_compile(self, meta, model_params):
         n_features = meta["n_features_in_"]
@@ -941,12 +1070,37 @@ class _BaseImageClassifier(KerasClassifier):
 
     def _check_tta(self):
         # Called once image_shape_ is settled (in fit, or on a fitted model).
-        if self._tta_kind() is not None and self.image_shape_ is None:
+        # tta may have been set after fit: checked as fit checks it.
+        name = type(self).__name__
+        validate_parameter_constraints(
+            {"tta": self._parameter_constraints["tta"]},
+            {"tta": self.tta},
+            caller_name=name,
+        )
+        if self._tta_kind() is None:
+            return
+        if self.image_shape_ is None:
             raise ValueError(
-                f"tta={self.tta!r} shifts or flips images, but "
-                f"{type(self).__name__} was given features of unknown image "
-                "shape; set image_shape=(height, width) or tta=None."
+                f"tta={self.tta!r} shifts or flips images, but {name} was "
+                "given features of unknown image shape; set "
+                "image_shape=(height, width) or tta=None."
             )
+        if getattr(self, "_image_shape_guessed", False):
+            shape = tuple(self.image_shape_)
+            stated = None
+            if self.image_shape is not None:
+                stated = resolve_image_shape(
+                    self.image_shape, math.prod(shape), None, required=False
+                )
+            if stated != shape:
+                raise ValueError(
+                    f"tta={self.tta!r} shifts or flips images, but {name} was "
+                    f"fitted on {math.prod(shape)} flat features without "
+                    f"image_shape: the square image shape {shape} is only "
+                    "assumed from their number, and features that are not "
+                    f"pixels would be scrambled. Set image_shape={shape} if "
+                    "they are images of that shape, or tta=None."
+                )
 
     def _tta_views(self, X):
         """The views of prepared input ``X`` averaged by ``predict_proba``.
@@ -1049,26 +1203,107 @@ def _check_cache_writable(cache_dir):
         ) from None
 
 
-def _fingerprint(value):
+#: How deep :func:`_fingerprint` follows partials, closures and objects.
+_FINGERPRINT_DEPTH = 4
+
+
+def _fingerprint(value, depth=0):
     """A stable, content-based stand-in for a parameter value in cache keys.
 
-    Functions are identified by module, name and source code, Keras models by
-    their architecture: never by ``repr``, whose memory address changes from
-    one process to the next while the object may stay the same (and the
-    other way round).
+    Functions are identified by module, name, source code, default
+    arguments and the contents of their closure cells;
+    ``functools.partial`` objects by their function, arguments and
+    keywords; other callable objects by their class's source and their
+    attributes; Keras models by their architecture and Keras objects by
+    their configuration: never by ``repr`` where it can be helped, since
+    a memory address changes from one process to the next while the object
+    may stay the same (and the other way round). What a function *calls*
+    is not seen here: KerasImageClassifier adds the configuration of the
+    network its ``model`` builds to the key (``_cache_network``).
     """
-    if isinstance(value, keras.Model):
-        return {"keras_model": value.to_json()}
-    if callable(value) and not isinstance(value, type):
-        try:
-            source = inspect.getsource(value)
-        except (OSError, TypeError):
-            source = None
-        name = getattr(value, "__qualname__", type(value).__qualname__)
-        return {"callable": f"{getattr(value, '__module__', '')}.{name}", "src": source}
+    deeper = depth < _FINGERPRINT_DEPTH
+
+    def inner(v):
+        return _fingerprint(v, depth + 1) if deeper else _type_name(v)
+
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
     if isinstance(value, np.generic):
         return value.item()
-    return value
+    if isinstance(value, np.ndarray):
+        arr = np.ascontiguousarray(value)
+        if arr.dtype == object:
+            return {"array": [inner(v) for v in arr.ravel().tolist()]}
+        return {
+            "array": f"{arr.dtype.str}{arr.shape}",
+            "blake2b": hashlib.blake2b(arr.data, digest_size=20).hexdigest(),
+        }
+    if isinstance(value, (list, tuple)):
+        return [inner(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): inner(v) for k, v in value.items()}
+    if isinstance(value, keras.Model):
+        return {"keras_model": value.to_json()}
+    if isinstance(value, functools.partial):
+        return {
+            "partial": inner(value.func),
+            "args": [inner(v) for v in value.args],
+            "keywords": {str(k): inner(v) for k, v in value.keywords.items()},
+        }
+    if isinstance(value, type):
+        return {"class": _type_name(value, of_class=True), "src": _source(value)}
+    if callable(value) and not hasattr(value, "get_config"):
+        name = getattr(value, "__qualname__", type(value).__qualname__)
+        out = {"callable": f"{getattr(value, '__module__', '')}.{name}"}
+        if inspect.isfunction(value) or inspect.ismethod(value):
+            func = getattr(value, "__func__", value)
+            out["src"] = _source(func)
+            out["defaults"] = inner(func.__defaults__)
+            out["kwdefaults"] = inner(func.__kwdefaults__)
+            out["closure"] = [inner(_cell(c)) for c in func.__closure__ or ()]
+            if inspect.ismethod(value):
+                out["self"] = inner(value.__self__)
+        else:  # a callable object: its class and its state
+            out["class_src"] = _source(type(value))
+            state = getattr(value, "__dict__", None)
+            if isinstance(state, dict):
+                out["state"] = {str(k): inner(v) for k, v in state.items()}
+        return out
+    if hasattr(value, "get_config"):  # Keras layers, initializers, ...
+        try:
+            config = value.get_config()
+        except Exception:
+            config = None
+        if config is not None:
+            return {"class": _type_name(value), "config": inner(config)}
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return repr(value)
+
+
+def _type_name(value, of_class=False):
+    cls = value if of_class else type(value)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _source(obj):
+    try:
+        return inspect.getsource(obj)
+    except (OSError, TypeError):
+        return None
+
+
+def _cell(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return None
+
+
+def _cache_params(estimator, ignored):
+    """``estimator``'s parameters as its model file stores them, for checks."""
+    params = json.loads(json.dumps(_json_params(estimator), default=repr))
+    return {k: v for k, v in params.items() if k not in ignored}
 
 
 class _CacheEntry:
@@ -1076,7 +1311,8 @@ class _CacheEntry:
 
     ``epochs`` is None for plain entries (one file per key). For resumable
     fits (``schedule_epochs`` set) each entry holds the fit cut after
-    ``epochs`` epochs: ``<key>-e<epochs>.skf``.
+    ``epochs`` epochs: ``<key>-e<epochs>.skf``. The file records the key
+    and epochs (:meth:`record`), checked when it is loaded.
     """
 
     def __init__(self, folder, key, epochs):
@@ -1084,8 +1320,13 @@ class _CacheEntry:
         name = key if epochs is None else f"{key}-e{epochs}"
         self.path = os.path.join(folder, name + ".skf")
 
+    def record(self):
+        """What the entry's file records of it (the field ``cache``)."""
+        return {"key": self.key, "epochs": self.epochs}
+
     def shorter(self):
-        """Paths of stored shorter cuts of the same run, longest first."""
+        """``(epochs, path)`` of stored shorter cuts of the same run, longest
+        first."""
         if self.epochs is None:
             return []
         found = []
@@ -1096,7 +1337,45 @@ class _CacheEntry:
             match = pattern.search(os.path.basename(path))
             if match and int(match.group(1)) < self.epochs:
                 found.append((int(match.group(1)), path))
-        return [path for _, path in sorted(found, reverse=True)]
+        return sorted(found, reverse=True)
+
+
+#: Temporary files that skfashion itself leaves in a cache folder when killed
+#: mid-write: an entry being saved (``skfashion.utils.atomic_write_path``
+#: names it ``.<entry name>.XXXXXXXX.tmp``) or the writability probe.
+_STALE_TEMP = re.compile(
+    r"\.[0-9a-f]{40}(?:-e[0-9]+)?\.skf\.[a-z0-9_]{8}\.tmp"
+    r"|\.skfashion-probe-[a-z0-9_]{8}"
+)
+#: Age after which such a file is taken as left behind, not being written:
+#: another process may be saving an entry into the same folder right now.
+_STALE_AFTER_S = 3600
+
+
+def _remove_stale_temps(folder):
+    """Remove skfashion's own temporary files older than an hour from ``folder``.
+
+    Only names that skfashion's cache writes match (:data:`_STALE_TEMP`);
+    the user's files, and temporary files younger than
+    :data:`_STALE_AFTER_S`, are never touched. Failures are ignored: this
+    is housekeeping.
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        if not _STALE_TEMP.fullmatch(entry.name):
+            continue
+        try:
+            if (
+                entry.is_file(follow_symlinks=False)
+                and now - entry.stat(follow_symlinks=False).st_mtime > _STALE_AFTER_S
+            ):
+                os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def _memory_mapped(X):

@@ -31,7 +31,13 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
         prediction time cost a network that never saw a flipped shoe about
         3 points. ``"auto"`` is ``"flip"`` for a network trained with
         ``horizontal_flip=True`` and None otherwise. Training is unaffected,
-        so it can be switched on a fitted model.{tta_reason}
+        so it can be switched on a fitted model (an invalid value is then
+        refused at prediction as ``fit`` refuses it). It needs a known image
+        shape: ``image_shape``, or 3-D/4-D ``X``. For
+        :class:`KerasMLPClassifier` on flat features without
+        ``image_shape`` the square shape is only assumed from the number of
+        features, and ``tta`` is refused rather than shifting or flipping
+        features that may not be pixels; set ``image_shape``.{tta_reason}
     lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
         ``"cosine"``: linear warm-up then cosine decay to 0 over all training
         steps; ``"constant"``; ``"plateau"``: halve the rate when the
@@ -103,7 +109,15 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
         Folder of finished fits. A fit whose parameters and training data
         match a stored one loads it instead of training, so an interrupted
         search run again trains only what did not finish. Needs an int
-        ``random_state``. Entries are written atomically."""
+        ``random_state``. Entries are written atomically, and each records
+        its key: an entry that turns out not to be this fit's (renamed,
+        copied, or written by an older skfashion) is reported with a
+        :class:`~skfashion.exceptions.CacheEntryWarning` and trained
+        again. When a fit opens the folder it removes skfashion's own
+        temporary files (``.<entry>.XXXXXXXX.tmp``) left there by a killed
+        process once they are more than an hour old (a younger one may be
+        another process's write in progress); it never touches other
+        files. A loaded model file never sets ``cache_dir``."""
 
 _ATTRIBUTES = """\
 classes_ : ndarray of shape (n_classes,)

@@ -25,10 +25,17 @@ class KerasImageClassifier(_BaseImageClassifier):
     persistence) around a network you define.
 
     The network receives images of shape ``(height, width, channels)`` with pixels
-    scaled to [0, 1] and returns one score per class. It may end in a
-    softmax (probabilities) or in a linear layer (logits): ``fit`` checks the
-    outputs of the freshly built network on random images and adds a softmax
-    when they are not probabilities.
+    scaled to [0, 1] and returns one score per class, as its one output. It
+    may end in a softmax (probabilities) or in a linear layer (logits):
+    ``fit`` checks the outputs of the freshly built network on random images
+    and adds a softmax when they are not probabilities. A network whose last
+    layer has a sigmoid activation is refused with a ValueError naming that
+    layer: its outputs are independent per-class probabilities, which a
+    softmax on top would squash towards uniform (a sigmoid is 1 at most, so
+    the top class could never exceed about e / (e + n_classes - 1)), while
+    the estimator trains one categorical cross-entropy over the classes. End
+    it in ``activation="softmax"``, or in no activation (logits). A network
+    with several outputs is refused too.
 
     Parameters
     ----------
@@ -56,6 +63,16 @@ class KerasImageClassifier(_BaseImageClassifier):
 
     Notes
     -----
+    With ``cache_dir`` (and always inside
+    :class:`~skfashion.model_selection.HalvingEpochsSearchCV`) a fit is
+    identified by the configuration of the network that ``model`` builds,
+    built once more (not trained) for that purpose, besides the parameters
+    and the data: two ``functools.partial`` objects, closures or callable
+    objects that build different networks never share a stored fit, nor
+    does a function whose helper was edited in between. A change that the
+    configuration does not show (the code of a custom layer class) needs a
+    new ``cache_dir``.
+
     :func:`~skfashion.models.save_model` stores networks made of Keras' own
     layers; a custom layer class must be registered with
     ``@keras.saving.register_keras_serializable`` (it is refused otherwise,
@@ -195,6 +212,18 @@ class KerasImageClassifier(_BaseImageClassifier):
             )
         return net
 
+    def _cache_network(self, n_classes):
+        # A keras.Model instance is keyed on its architecture already (see
+        # _fingerprint); a function is keyed on what it builds.
+        if self.model is None or isinstance(self.model, keras.Model):
+            return None
+        shape = image_hwc(self.image_shape_)
+        net = self._seeded_build(
+            lambda: self._user_network(shape, n_classes, self._model_params()),
+            self.random_state,
+        )
+        return _network_config(net)
+
     def _network_outputs(self, x, seeds, n_classes, model_params):
         h, w, c = image_hwc(self.image_shape_)
         x = layers.Reshape((h, w, c), name="image")(x)
@@ -206,13 +235,17 @@ class KerasImageClassifier(_BaseImageClassifier):
         ):
             x = layer(x)
         net = self._user_network((h, w, c), n_classes, model_params)
+        _check_one_output(net)
         scores = net(x)
+        if isinstance(scores, (list, tuple, dict)):
+            _check_one_output(net, len(scores))
         if tuple(scores.shape[1:]) != (n_classes,):
             raise ValueError(
                 f"The network must map images of shape {(h, w, c)} to one score "
                 f"per class, shape (None, {n_classes}); it outputs "
                 f"{tuple(scores.shape)}."
             )
+        _refuse_sigmoid_output(net)
         if not _outputs_probabilities(net, (h, w, c), self._random_state):
             scores = layers.Activation("softmax", name="proba")(scores)
         return scores
@@ -224,3 +257,74 @@ def _outputs_probabilities(net, input_shape, seed):
     probe = rng.uniform(0, 1, size=(4, *input_shape)).astype(np.float32)
     out = keras.ops.convert_to_numpy(net(probe, training=False))
     return bool(np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3))
+
+
+def _network_config(net):
+    """The architecture of ``net`` as JSON text, for the fit cache's key."""
+    try:
+        return net.to_json()
+    except Exception:  # a subclassed model without get_config
+        layers_ = []
+        for layer in net._flatten_layers(include_self=False):
+            try:
+                config = layer.get_config()
+            except Exception:
+                config = None
+            layers_.append([type(layer).__qualname__, repr(config)])
+        try:
+            source = inspect.getsource(type(net))
+        except (OSError, TypeError):
+            source = None
+        return {"class": type(net).__qualname__, "src": source, "layers": layers_}
+
+
+def _check_one_output(net, n_outputs=None):
+    """Refuse a network with more than one output."""
+    if n_outputs is None:
+        try:
+            n_outputs = len(net.outputs)
+        except Exception:  # a subclassed model has no outputs before a call
+            return
+    if n_outputs != 1:
+        raise ValueError(
+            f"The network {net.name!r} has {n_outputs} outputs; "
+            "KerasImageClassifier needs one output: a tensor of shape "
+            "(None, n_classes) of class scores (logits) or probabilities."
+        )
+
+
+#: Output activations that a softmax on top cannot repair.
+_SIGMOID_ACTIVATIONS = ("sigmoid", "hard_sigmoid")
+
+
+def _output_layer(net):
+    """The layer that computes ``net``'s output, looking into nested models."""
+    for _ in range(100):
+        try:
+            history = net.outputs[0]._keras_history
+            layer = history.operation
+        except Exception:
+            layers_ = getattr(net, "layers", None)
+            layer = layers_[-1] if layers_ else None
+        if isinstance(layer, keras.Model) and layer is not net:
+            net = layer
+            continue
+        return layer
+    return None
+
+
+def _refuse_sigmoid_output(net):
+    """Refuse a network whose last layer has a sigmoid activation."""
+    layer = _output_layer(net)
+    activation = getattr(layer, "activation", None)
+    name = getattr(activation, "__name__", None)
+    if name in _SIGMOID_ACTIVATIONS:
+        raise ValueError(
+            f"The network ends in layer {layer.name!r} with a {name} "
+            "activation: per-class probabilities that do not sum to 1, which "
+            "a softmax on top would flatten towards uniform. "
+            "KerasImageClassifier trains one categorical cross-entropy over "
+            "the classes: end the network in activation='softmax' "
+            "(probabilities) or in no activation (logits, a softmax is then "
+            "added)."
+        )

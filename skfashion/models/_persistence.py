@@ -110,7 +110,15 @@ def check_saveable_labels(labels, name="y"):
         )
 
 
-def save_model(estimator, path, *, X_train=None, data_source=None, target_names=None):
+def save_model(
+    estimator,
+    path,
+    *,
+    X_train=None,
+    data_source=None,
+    target_names=None,
+    _cache=None,
+):
     """Save a fitted skfashion estimator to ``path`` in the safe format.
 
     The file is written to a temporary name and moved into place only when
@@ -156,6 +164,9 @@ def save_model(estimator, path, *, X_train=None, data_source=None, target_names=
     >>> bool((load_model(path).predict(X[:20]) == clf.predict(X[:20])).all())
     True
     """
+    # ``_cache`` (private) is the fit cache's record of an entry: its key and
+    # epochs, stored as the field "cache" and checked when the entry is
+    # loaded (see read_cache_record). load_model ignores it.
     name = type(estimator).__name__
     if estimator_class(name) is not type(estimator):
         raise TypeError(
@@ -175,6 +186,8 @@ def save_model(estimator, path, *, X_train=None, data_source=None, target_names=
         "fitted": estimator._fitted_state(),
         "data": data,
     }
+    if _cache is not None:
+        meta["cache"] = _cache
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write_path(path) as tmp, tempfile.TemporaryDirectory() as scratch:
@@ -233,7 +246,13 @@ def load_model_card(path):
     Raises
     ------
     ModelFileError
-        If the file is not a valid model file.
+        If the file is not a valid model file: the card runs the checks of
+        :func:`load_model` on the members' sizes and on ``estimator.json``
+        (the parameters against the estimator's constraints, the fitted
+        state), and refuses every file that :func:`load_model` refuses for
+        them, with the same message. Only the network is not loaded, so a
+        damaged ``model.keras`` that declares a sensible size is reported by
+        :func:`load_model` alone.
 
     Examples
     --------
@@ -255,8 +274,12 @@ def load_model_card(path):
     path = Path(path)
     zf = _open_zip(path)
     with zf:
+        # The checks of load_model, in its order, short of the network.
         json_info = _member_info(zf, "estimator.json", _MAX_JSON_BYTES, path)
+        _member_info(zf, "model.keras", _MAX_KERAS_BYTES, path)
         meta, cls, params, fitted = _read_meta(zf, json_info, path)
+        estimator = _make_estimator(cls, params, path)
+        _restore_fitted(estimator, fitted, None, path)
         data = meta.get("data") or {}
         rows = None
         if data.get("n_samples") is not None:
@@ -326,7 +349,10 @@ def load_model(path):
     Returns
     -------
     estimator : KerasCNNClassifier or KerasMLPClassifier
-        The fitted estimator, ready for ``predict``.
+        The fitted estimator, ready for ``predict``. Its ``cache_dir`` is
+        None whatever the file records: a model file never decides where
+        later fits of the loaded estimator write (set ``cache_dir`` again
+        to refit it with a fit cache).
 
     Raises
     ------
@@ -347,14 +373,7 @@ def load_model(path):
             _copy_member(zf, keras_info, dst, path)
         model = _load_network(keras_path, path)
     _check_network(model, fitted, path)
-    try:
-        estimator._restore_fitted_state(fitted, model)
-    except Exception as exc:
-        raise ModelFileError(
-            f"{path}: cannot restore the fitted state from field fitted of "
-            f"estimator.json ({type(exc).__name__}: {exc}). The file is corrupt; "
-            "save the model again."
-        ) from None
+    _restore_fitted(estimator, fitted, model, path)
     n_out = model.outputs[0].shape[-1]
     if (
         n_out != estimator.n_classes_
@@ -647,6 +666,13 @@ def _check_fitted(fitted, path):
             f"is {shape}, which does not make fitted.n_features_in = "
             f"{fitted['n_features_in']} values",
         )
+    guessed = fitted.get("image_shape_guessed")
+    if guessed is not None and not isinstance(guessed, bool):
+        raise _field_error(
+            path,
+            "fitted.image_shape_guessed",
+            f"must be absent, null, true or false, got {_short(guessed)}",
+        )
     batch = fitted.get("batch_size")
     if batch is not None and not (_is_int(batch) and batch > 0):
         raise _field_error(
@@ -779,8 +805,49 @@ def _checked_params(params, path):
     )
 
 
+def _restore_fitted(estimator, fitted, model, path):
+    """Give ``estimator`` the checked fitted state ``fitted`` and ``model``."""
+    try:
+        estimator._restore_fitted_state(fitted, model)
+    except Exception as exc:
+        raise ModelFileError(
+            f"{path}: cannot restore the fitted state from field fitted of "
+            f"estimator.json ({type(exc).__name__}: {exc}). The file is corrupt; "
+            "save the model again."
+        ) from None
+
+
+def read_cache_record(path):
+    """The fit cache's record of the entry ``path``, or None.
+
+    The record is the field ``cache`` of ``estimator.json``, written by a
+    fit with ``cache_dir``: ``{"key": <the entry's key>, "epochs": <the
+    epochs of a resumable cut, or None>}``. None when the file has no
+    valid record (an entry written by an older skfashion, or not by the
+    fit cache). Raises :class:`ModelFileError` when the file cannot be read.
+    """
+    path = Path(path)
+    zf = _open_zip(path)
+    with zf:
+        info = _member_info(zf, "estimator.json", _MAX_JSON_BYTES, path)
+        meta = _parse_json(_read_member(zf, info, path), path)
+    record = meta.get("cache") if isinstance(meta, dict) else None
+    if (
+        not isinstance(record, dict)
+        or not isinstance(record.get("key"), str)
+        or not (record.get("epochs") is None or _is_int(record.get("epochs")))
+    ):
+        return None
+    return {"key": record["key"], "epochs": record.get("epochs")}
+
+
 def _make_estimator(cls, params, path):
-    """Construct ``cls(**params)`` and check the parameters' constraints."""
+    """Construct ``cls(**params)`` and check the parameters' constraints.
+
+    The estimator's ``cache_dir`` is None whatever the file records (the
+    recorded value is still checked): a model file must not decide where
+    later fits of the loaded estimator write.
+    """
     accepted = inspect.signature(cls.__init__).parameters
     params = {
         **{k: v for k, v in _ADDED_LATER.items() if k in accepted},
@@ -819,6 +886,8 @@ def _make_estimator(cls, params, path):
             check()
         except (TypeError, ValueError) as exc:
             raise _field_error(path, "params", f"is invalid: {exc}") from None
+    if "cache_dir" in values:
+        estimator.set_params(cache_dir=None)
     return estimator
 
 
