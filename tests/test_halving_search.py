@@ -292,16 +292,24 @@ def pipeline_search(data, tmp_path_factory):
 def test_pipeline_estimator_and_include_defaults(pipeline_search):
     search, pipe, spy, cache = pipeline_search
     res = search.cv_results_
-    assert list(res["iter"]) == [0, 0, 1]
-    assert list(res["n_resources"]) == [1, 1, 2]
+    # The defaults ranked second after rung 0, and still reach the last
+    # rung as an extra candidate (include_defaults).
+    assert list(res["iter"]) == [0, 0, 1, 1]
+    assert list(res["n_resources"]) == [1, 1, 2, 2]
     # the estimator's own value is the first candidate
     assert res["params"][0] == {"clf__learning_rate": 5e-3, "clf__epochs": 1}
     assert res["params"][1]["clf__learning_rate"] != 5e-3
-    assert search.n_epochs_trained_ == 2 * 1 + 1 * 1
+    assert res["params"][3] == {"clf__learning_rate": 5e-3, "clf__epochs": 2}
+    assert search.n_epochs_trained_ == 2 * 1 + 2 * 1
     folds = spy.fold_calls()
-    assert [(c["initial_epoch"], c["ran"]) for c in folds] == [(0, 1), (0, 1), (1, 1)]
+    assert [(c["initial_epoch"], c["ran"]) for c in folds] == [
+        (0, 1),
+        (0, 1),
+        (1, 1),
+        (1, 1),
+    ]
     assert len(list(cache.glob("*-e1.skf"))) == 2
-    assert len(list(cache.glob("*-e2.skf"))) == 1
+    assert len(list(cache.glob("*-e2.skf"))) == 2
     # the user's pipeline is left as it was
     assert pipe[-1].cache_dir is None and pipe[-1].schedule_epochs is None
     assert not hasattr(pipe[-1], "model_")
@@ -386,3 +394,33 @@ def test_unseeded_holdout_is_fixed_for_all_rungs(data, monkeypatch):
     folds = spy.fold_calls()
     assert [c["initial_epoch"] for c in folds] == [0, 0, 1]
     assert sum(c["ran"] for c in folds) == search.n_epochs_trained_
+
+
+def test_defaults_candidate_reaches_the_last_rung():
+    """Ranked last after the first rung, the defaults still go on (as an
+    extra candidate), so the final choice is between fully trained ones."""
+    search = HalvingEpochsSearchCV(
+        _mlp(learning_rate=5e-3), {"learning_rate": [1e-3, 2e-2]}, include_defaults=True
+    )
+    search._epochs_name = "epochs"
+    search._defaults_candidate = {"learning_rate": 5e-3}
+    results = {
+        "iter": [0, 0, 0],
+        "mean_test_score": [0.2, 0.5, float("nan")],
+        "params": [
+            {"learning_rate": 5e-3, "epochs": 1},
+            {"learning_rate": 2e-2, "epochs": 1},
+            {"learning_rate": 1e-3, "epochs": 1},
+        ],
+    }
+    assert search._best(results, 0, 1) == [
+        {"learning_rate": 2e-2},
+        {"learning_rate": 5e-3},
+    ]
+    # Among the best already: no extra candidate.
+    results["mean_test_score"] = [0.6, 0.5, 0.1]
+    assert search._best(results, 0, 1) == [{"learning_rate": 5e-3}]
+    # Without include_defaults the rung keeps the best only.
+    search._defaults_candidate = None
+    results["mean_test_score"] = [0.2, 0.5, 0.1]
+    assert search._best(results, 0, 1) == [{"learning_rate": 2e-2}]

@@ -130,10 +130,22 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         at the end. On a multi-machine Dask cluster it must be storage that
         every worker sees: without it a worker cannot find the state another
         worker saved and that fit trains again from scratch (correct, but
-        without the savings).
+        without the savings). The states live in the estimator's fit cache
+        (its ``cache_dir``), so a state is found only by a fit of the same
+        parameters, data and, for a
+        :class:`~skfashion.models.KerasImageClassifier`, the same built
+        network (a search over ``model`` trains each network), and a state
+        file is checked against the candidate's parameters when loaded: one
+        that is not the candidate's is reported with a
+        :class:`~skfashion.exceptions.CacheEntryWarning` and not continued.
     include_defaults : bool, default=False
         Make the estimator's own values of the searched parameters the first
-        candidate, so the search cannot end below the defaults in CV.
+        candidate, and carry it to the last rung whatever its early rank
+        (one extra candidate in a rung where it would have been dropped).
+        Early rungs rank against regularisation, which costs accuracy early
+        and pays late; so the final choice is made between fully trained
+        candidates, the defaults among them, and the search cannot end below
+        the defaults in CV.
     verbose : int, default=0
         Print each rung's plan (and scikit-learn's per-fit lines above 1).
     pre_dispatch : int or str, default="2*n_jobs"
@@ -396,9 +408,11 @@ class HalvingEpochsSearchCV(BaseSearchCV):
     def _initial_candidates(self):
         n = self.n_candidates
         out = []
+        self._defaults_candidate = None
         if self.include_defaults:
             defaults = self.estimator.get_params()
-            out.append({k: defaults[k] for k in self._spaces[0]})
+            self._defaults_candidate = {k: defaults[k] for k in self._spaces[0]}
+            out.append(self._defaults_candidate)
         # Sampled as scikit-learn's searchers sample them, so the same
         # random_state gives the same candidates as RandomizedSearchCV.
         sampled = ParameterSampler(
@@ -432,16 +446,31 @@ class HalvingEpochsSearchCV(BaseSearchCV):
             previous = epochs
 
     def _best(self, results, rung, keep):
-        """The ``keep`` best candidates of ``rung`` (failed fits last)."""
+        """The ``keep`` best candidates of ``rung`` (failed fits last).
+
+        With ``include_defaults`` the defaults candidate always goes on, as
+        an extra candidate when it is not among the best.
+        """
         rows = np.flatnonzero(np.asarray(results["iter"]) == rung)
         scores = np.asarray(results["mean_test_score"], dtype=float)[rows]
         scores = np.where(np.isnan(scores), -np.inf, scores)
-        order = rows[np.argsort(-scores, kind="stable")][:keep]
+        order = list(rows[np.argsort(-scores, kind="stable")][:keep])
         epochs_name = self._epochs_name
-        return [
+        kept = [
             {k: v for k, v in results["params"][i].items() if k != epochs_name}
             for i in order
         ]
+        defaults = getattr(self, "_defaults_candidate", None)
+        if defaults is not None:
+            same = [
+                {k: v for k, v in results["params"][i].items() if k != epochs_name}
+                for i in rows
+            ]
+            key = _candidate_key(defaults)
+            present = {_candidate_key(c) for c in same}
+            if key in present and key not in {_candidate_key(c) for c in kept}:
+                kept.append(defaults)
+        return kept
 
     def _epochs_trained(self):
         total, previous = 0, 0
@@ -459,3 +488,8 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         if np.all(np.isnan(scores)):
             return int(last[0])
         return int(last[np.nanargmax(scores)])
+
+
+def _candidate_key(params):
+    """A comparable stand-in for a candidate's parameters (any key order)."""
+    return repr(sorted(params.items()))
