@@ -380,9 +380,11 @@ def test_flip_defaults_notice_for_user_data(tmp_path, run_cli, monkeypatch):
     [note] = notes("train", *data, "--out", tmp_path / "a")
     assert "horizontal_flip=True" in note and "tta='auto'" in note
     assert "--param horizontal_flip=False" in note
-    [note] = notes(
-        "tune", *data, "--n-iter", "1", "--epochs", "1", "--out", tmp_path / "b"
-    )
+    # tune --data searches flips itself (preset_for_data): no notice; the
+    # main job's preset keeps the CNN's flips, and says so.
+    tune = ["tune", *data, "--n-iter", "1", "--epochs", "1"]
+    assert notes(*tune, "--out", tmp_path / "b0") == []
+    [note] = notes(*tune, "--preset", "cnn", "--out", tmp_path / "b")
     assert "--param horizontal_flip=False" in note
     off = ["--param", "horizontal_flip=False"]
     assert notes("train", *data, *off, "--out", tmp_path / "c") == []
@@ -391,6 +393,8 @@ def test_flip_defaults_notice_for_user_data(tmp_path, run_cli, monkeypatch):
             "tune",
             *data,
             *off,
+            "--preset",
+            "cnn",
             "--n-iter",
             "1",
             "--epochs",
@@ -534,3 +538,28 @@ def test_one_line_keeps_what_a_colon_announces():
         "If specified, ``callbacks`` must be one of: - A dict - A list "
         "Where each callback is a keras.callbacks.Callback"
     )
+
+
+def test_tune_on_user_data_searches_a_space_sized_for_it():
+    from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+
+    from skfashion.cli._parser import build_parser
+    from skfashion.cli._tune import _choose_preset
+
+    parse = build_parser().parse_args
+    small = _choose_preset(parse(["tune", "--data", "d.npz", "--out", "o"]), 600)
+    assert small.name == "data" and isinstance(small.cv, StratifiedKFold)
+    assert {"batch_size", "horizontal_flip", "batch_norm", "learning_rate"} <= set(
+        small.param_distributions
+    )
+    assert small.include_defaults
+    large = _choose_preset(parse(["tune", "--data", "d.npz", "--out", "o"]), 20000)
+    assert isinstance(large.cv, StratifiedShuffleSplit)
+    # An explicit preset wins; Fashion-MNIST keeps the main job's.
+    assert (
+        _choose_preset(
+            parse(["tune", "--data", "d.npz", "--out", "o", "--preset", "mlp"]), 600
+        ).name
+        == "mlp"
+    )
+    assert _choose_preset(parse(["tune", "--sample", "--out", "o"]), 600).name == "cnn"

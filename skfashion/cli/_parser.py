@@ -71,7 +71,10 @@ def _preset_help():
     """Help of --preset, built only when help is shown (it imports Keras)."""
     from ..model_selection import list_presets
 
-    return f"search preset, one of {', '.join(list_presets())} (default cnn)"
+    return (
+        f"search preset, one of {', '.join(list_presets())}; by default cnn, "
+        "or with --data a search sized for the data (preset_for_data)"
+    )
 
 
 def _examples(*lines):
@@ -190,7 +193,7 @@ def _add_tune(sub, common, data):
         parents=[common, data],
         help="search a preset with K-fold CV, refit, report",
     )
-    p.add_argument("--preset", default="cnn", help=_preset_help)
+    p.add_argument("--preset", default=None, help=_preset_help)
     p.add_argument(
         "--method",
         choices=["halving", "random"],

@@ -18,11 +18,14 @@ from ._run_folder import _prepare_out, _remove_cache
 def cmd_tune(args):
     from ..model_selection import count_fits, fit_search, make_search
 
-    preset, params, n_iter, epochs, cv = _plan(args)
-    out = _prepare_out(args.out, overwrite=args.overwrite, resume=args.resume)
+    _check_color_mode_use(args)
+    # The data first (a quick read): the search space of --data follows its size.
     X_all, y_all, X_test, y_test, info, names = _load_data(args)
     X, y = _search_images(X_all, y_all, args.subset)
+    preset, params, n_iter, epochs, cv = _plan(args, n_search=len(y))
+    out = _prepare_out(args.out, overwrite=args.overwrite, resume=args.resume)
     info["search images"] = len(y)
+    info["search preset"] = preset.name
     if args.data is not None:
         _check_training_data(preset.estimator, X, y, f"--data {args.data}")
         given = set(params) | _searched_names(preset)
@@ -64,7 +67,23 @@ def cmd_tune(args):
     return 0
 
 
-def _plan(args):
+def _choose_preset(args, n_search):
+    """--preset, else the data-sized preset for --data, else the main job's."""
+    from ..model_selection import get_preset, list_presets, preset_for_data
+
+    if args.preset is None:
+        if args.data is not None:
+            return preset_for_data(n_search)
+        return get_preset("cnn")
+    presets = list_presets()
+    if args.preset not in presets:
+        raise UserError(
+            f"Unknown preset {args.preset!r}; choose one of {', '.join(presets)}."
+        )
+    return get_preset(args.preset)
+
+
+def _plan(args, n_search):
     """``(preset, params, n_iter, epochs, cv)``, checked before any work.
 
     The preset's protocol (candidates, epochs, folds or holdout, all the
@@ -73,15 +92,7 @@ def _plan(args):
     """
     from sklearn.model_selection import KFold
 
-    from ..model_selection import get_preset, list_presets
-
-    _check_color_mode_use(args)
-    presets = list_presets()
-    if args.preset not in presets:
-        raise UserError(
-            f"Unknown preset {args.preset!r}; choose one of {', '.join(presets)}."
-        )
-    preset = get_preset(args.preset)
+    preset = _choose_preset(args, n_search)
     params = _preset_params(preset, _parse_params(args.param), method=args.method)
     n_iter = args.n_iter if args.n_iter is not None else preset.n_iter
     epochs = args.epochs if args.epochs is not None else preset.epochs

@@ -1,7 +1,7 @@
 """Search presets and helpers around scikit-learn's hyperparameter searchers."""
 
 from ._halving import HalvingEpochsSearchCV, halving_schedule
-from ._presets import Preset, get_preset, list_presets
+from ._presets import Preset, get_preset, list_presets, preset_for_data
 from ._progress import fit_search
 from ._search import (
     check_search_space,
@@ -23,6 +23,7 @@ __all__ = [
     "halving_schedule",
     "list_presets",
     "make_search",
+    "preset_for_data",
     "ranking_score_name",
     "search_results_table",
     "share_cores_between_workers",

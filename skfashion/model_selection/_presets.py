@@ -11,7 +11,12 @@ from itertools import product
 
 from scipy.stats import loguniform, randint
 from sklearn.base import clone
-from sklearn.model_selection import KFold, ShuffleSplit, StratifiedShuffleSplit
+from sklearn.model_selection import (
+    KFold,
+    ShuffleSplit,
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+)
 
 from ..models import KerasCNNClassifier, KerasMLPClassifier
 
@@ -279,6 +284,73 @@ def _mlp():
 
 
 _PRESETS = {p().name: p for p in (_s1, _s2, _s3, _s4, _s5, _cnn, _mlp)}
+
+
+#: Below this many search images, ``preset_for_data`` scores by 3-fold CV;
+#: from it on, by one stratified holdout of a fifth of them.
+DATA_HOLDOUT_FROM = 5000
+
+
+def preset_for_data(n_samples):
+    """A CNN search preset sized for a user's data set of ``n_samples`` images.
+
+    On Fashion-MNIST the defaults are the product of a long tuning; on other
+    data they are a guess, so this space spans what matters away from it:
+    the batch size, the learning rate, flips on or off, batch normalisation
+    and the width of the network, around the defaults (the first candidate,
+    carried to the last rung). Small sets are scored by stratified 3-fold
+    CV, larger ones (``DATA_HOLDOUT_FROM`` images and more) by one
+    stratified holdout of a fifth, as a holdout of a few hundred images
+    cannot rank candidates. ``skfashion tune --data`` uses it when no
+    ``--preset`` is given.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of images the search runs on.
+
+    Returns
+    -------
+    preset : Preset
+        Named ``"data"``, a halving search of 9 candidates.
+
+    Examples
+    --------
+    >>> from skfashion.model_selection import preset_for_data
+    >>> small, large = preset_for_data(800), preset_for_data(20000)
+    >>> type(small.cv).__name__, type(large.cv).__name__
+    ('StratifiedKFold', 'StratifiedShuffleSplit')
+    >>> sorted(small.param_distributions["batch_size"], key=str)
+    [16, 32, 64, 'auto']
+    """
+    batches = [b for b in (16, 32, 64) if b <= max(16, n_samples // 8)]
+    if n_samples < DATA_HOLDOUT_FROM:
+        cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    else:
+        cv = StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=0)
+    return Preset(
+        name="data",
+        description=(
+            f"a CNN search sized for {n_samples:,} images of your own: batch size, "
+            "learning rate, flips, batch norm and width around the defaults"
+        ),
+        estimator=KerasCNNClassifier(),
+        param_distributions={
+            "batch_size": ["auto", *batches],
+            "learning_rate": loguniform(2e-3, 1.2e-2),
+            "horizontal_flip": [True, False],
+            "batch_norm": [True, False],
+            "conv_filters": [(16, 32), (32, 64), (64, 128)],
+            "dense_units": [128, 256, 512],
+        },
+        n_iter=9,
+        cv=cv,
+        include_defaults=True,
+        notes=(
+            "For data other than Fashion-MNIST; the defaults candidate reaches "
+            "the last rung whatever its early rank."
+        ),
+    )
 
 
 def list_presets():
