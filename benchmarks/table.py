@@ -178,7 +178,9 @@ def main(argv=None):
     any_path = HERE / "results" / "any_data.json"
     if any_path.exists():
         rows = json.loads(any_path.read_text())
-        replace_between(HERE / "README.md", ANY_BEGIN, ANY_END, any_data_table(rows))
+        table = any_data_table(rows)
+        for readme in (HERE / "README.md", HERE.parent / "README.md"):
+            replace_between(readme, ANY_BEGIN, ANY_END, table)
     replace_between(HERE.parent / "README.md", HEAD_BEGIN, HEAD_END, headline)
 
 
