@@ -11,6 +11,7 @@ background is light (``invert="auto"`` looks at the mean of the border
 pixels) and brought to the model's pixel scale.
 """
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -79,9 +80,10 @@ def read_image(path, *, color_mode="auto"):
     Raises
     ------
     ImageFileError
-        If the file is missing, not a readable image, too large, or holds
-        pixels outside what skfashion reads (32-bit integers beyond 65535,
-        floating-point values that are not finite).
+        If the file is missing, not a regular file (a named pipe or a
+        device is refused before it is read), not a readable image, too
+        large, or holds pixels outside what skfashion reads (32-bit
+        integers beyond 65535, floating-point values that are not finite).
     ValueError
         If ``color_mode`` is not one of the values above.
 
@@ -99,33 +101,87 @@ def read_image(path, *, color_mode="auto"):
     >>> read_image(path, color_mode="rgb").shape
     (4, 6, 3)
     """
-    from PIL import Image, UnidentifiedImageError
-
     _check_color_mode(color_mode)
     path = Path(path)
+    with _open_image(path) as img:
+        _checked_size(img, path)
+        pixels = _decode(img, path, color_mode)
+    if color_mode == "rgb" and pixels.ndim == 2:
+        pixels = _gray_to_rgb(pixels)
+    return pixels
+
+
+@contextlib.contextmanager
+def _open_image(path):
+    """Pillow's lazy image of file ``path``, every failure an ImageFileError.
+
+    Only the header is read on opening: pixels are decoded when used. A
+    path that is not a regular file (a named pipe would block, a device
+    such as ``/dev/zero`` never ends) is refused before it is read.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    from .datasets._npy import NotARegularFileError, open_regular_file
+
     try:
-        with Image.open(path) as img:
-            width, height = img.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise ImageFileError(
-                    f"{path}: {width}x{height} pixels is more than skfashion "
-                    f"reads ({MAX_IMAGE_PIXELS:,} pixels); resize it first."
-                )
-            pixels = _decode(img, path, color_mode)
+        with open_regular_file(path) as file, Image.open(file) as img:
+            yield img
     except ImageFileError:
         raise
     except FileNotFoundError:
         raise ImageFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ImageFileError(f"{path} is a folder, not an image file") from None
+    except NotARegularFileError as exc:
+        raise ImageFileError(f"{path}: {exc.strerror}") from None
+    except UnidentifiedImageError:
+        raise ImageFileError(
+            f"{path}: not a readable image (cannot identify image file)"
+        ) from None
     except (
-        UnidentifiedImageError,
         Image.DecompressionBombError,
         OSError,
         ValueError,
     ) as exc:
         raise ImageFileError(f"{path}: not a readable image ({exc})") from None
-    if color_mode == "rgb" and pixels.ndim == 2:
-        pixels = _gray_to_rgb(pixels)
-    return pixels
+
+
+def _checked_size(img, path):
+    """``(width, height)`` of an open image, refused above MAX_IMAGE_PIXELS."""
+    width, height = img.size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ImageFileError(
+            f"{path}: {width}x{height} pixels is more than skfashion "
+            f"reads ({MAX_IMAGE_PIXELS:,} pixels); resize it first."
+        )
+    return width, height
+
+
+def _read_image_size(path):
+    """``(width, height)`` of image file ``path``, from its header alone.
+
+    No pixel is decoded; the checks of :func:`read_image` on the file and
+    its size apply (an image above :data:`MAX_IMAGE_PIXELS` is refused).
+
+    Raises
+    ------
+    ImageFileError
+        If the file is missing, not a regular file, not a readable image,
+        or too large.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from PIL import Image
+    >>> from skfashion.imaging import _read_image_size
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
+    >>> Image.new("L", (6, 4)).save(path)
+    >>> _read_image_size(path)
+    (6, 4)
+    """
+    path = Path(path)
+    with _open_image(path) as img:
+        return _checked_size(img, path)
 
 
 def _decode(img, path, color_mode):
@@ -292,8 +348,9 @@ default="0-255"
     Raises
     ------
     ImageFileError
-        If a file is missing or unreadable, or a ``.npy`` array has another
-        shape or values off the pixel scale.
+        If a file is missing, not a regular file (a named pipe or a device
+        is refused before it is read) or unreadable, or a ``.npy`` array has
+        another shape or values off the pixel scale.
     ValueError
         If ``color_mode`` or ``pixel_range`` is not one of the values above.
 
@@ -356,12 +413,17 @@ default="0-255"
 
 def _load_npy_images(path, size, color_mode, pixel_range):
     from .datasets import load_npy
+    from .datasets._npy import NotARegularFileError
 
     try:
         # Not np.load: it allocates whatever size the header declares.
         arr = load_npy(path)
     except DataFileError as exc:
         raise ImageFileError(str(exc)) from None
+    except NotARegularFileError as exc:
+        raise ImageFileError(f"{path}: {exc.strerror}") from None
+    except IsADirectoryError:
+        raise ImageFileError(f"{path} is a folder, not a .npy file") from None
     except OSError as exc:
         raise ImageFileError(f"{path}: not a readable .npy array ({exc})") from None
     arr = np.asarray(arr, dtype=np.float32)

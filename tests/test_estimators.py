@@ -749,3 +749,51 @@ def test_ema_weights_are_the_fitted_and_predicting_weights(sample_split):
         model(np.float32(clf._prepare_X(X[:20], reset=False)), training=False),
         atol=1e-6,
     )
+
+
+def test_nothing_is_installed_on_tensorflow_logging_at_import():
+    # Importing skfashion must leave TensorFlow's logger as it found it.
+    import subprocess
+    import sys
+
+    code = (
+        "import logging, skfashion.models, skfashion.model_selection;"
+        "assert not logging.getLogger('tensorflow').filters, "
+        "logging.getLogger('tensorflow').filters"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_retracing_warning_dropped_only_during_fit_and_predict(sample):
+    # Every fit traces new Keras functions, which TensorFlow (counting
+    # traces per code object) reports as "retracing" after five models.
+    import logging
+
+    from skfashion.models._tracing import quiet_retracing
+
+    logger = logging.getLogger("tensorflow")
+    before = list(logger.filters)
+    seen = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(record.getMessage())
+
+    handler = Keep(level=logging.WARNING)
+    logger.addHandler(handler)
+    retracing = "5 out of the last 5 calls to <f> triggered tf.function retracing."
+    try:
+        with quiet_retracing():
+            with quiet_retracing():  # nested (and threaded) blocks share one
+                logger.warning(retracing)
+            logger.warning(retracing)
+            logger.warning("another warning")
+        logger.warning(retracing)  # outside fit and predict: shown
+        X, y = sample
+        est = KerasMLPClassifier(hidden_layer_sizes=(4,), epochs=1, batch_size=32)
+        est.fit(X[:64], y[:64]).predict(X[:10])
+    finally:
+        logger.removeHandler(handler)
+    assert seen[:2] == ["another warning", retracing]
+    assert not any("retracing" in message for message in seen[2:])
+    assert logger.filters == before

@@ -198,6 +198,60 @@ def test_fitted_state_identical_whatever_the_route(
     assert other._fitted_state() == ref._fitted_state()
 
 
+# ------------------------------------------------- the fitted-state table
+def _table():
+    from skfashion.models._state import FITTED_ATTRIBUTES
+
+    return FITTED_ATTRIBUTES
+
+
+def test_a_fit_sets_exactly_the_tabled_attributes(data):
+    # A DataFrame, so that feature_names_in_ is set too.
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])])
+    clf = KerasMLPClassifier(**TINY, epochs=1, validation_fraction=0.2)
+    clf.fit(frame, y)
+    table = {a.name for a in _table()}
+    assert len(table) == len(_table()), "a row is listed twice"
+    # Every public fitted attribute (name_) is a row; every row is set.
+    assert _fitted_attributes(clf) == {n for n in table if not n.startswith("_")}
+    assert table <= set(vars(clf))
+    pickled = clf.__getstate__()
+    kept = {a.name for a in _table() if a.pickle and not a.forget}
+    assert set(pickled) & table == kept  # the rest travels as the record
+    clf._forget_fitted_state()
+    assert not _fitted_attributes(clf)
+    assert set(vars(clf)) & table == {a.name for a in _table() if not a.forget}
+
+
+def test_docstrings_document_exactly_the_tabled_public_attributes():
+    documented = [a.name for a in _table() if a.doc is not None]
+    public = [a.name for a in _table() if not a.name.startswith("_")]
+    assert set(documented) <= set(public)
+    # skfashion's own public attributes are all documented; SciKeras'
+    # bookkeeping (X_shape_, target_encoder_, ...) is not.
+    own = [
+        n for n in public if dict((a.name, a.owner) for a in _table())[n] == "skfashion"
+    ]
+    assert own == documented
+    for cls in (KerasCNNClassifier, KerasMLPClassifier, KerasImageClassifier):
+        section = cls.__doc__.split("Attributes\n    ----------\n")[1]
+        section = section.split("\n\n")[0]
+        listed = re.findall(r"^    (\w+) : ", section, flags=re.MULTILINE)
+        assert listed == documented, cls.__name__
+
+
+def test_scikeras_rows_are_what_restoring_rebuilds(reference_fit):
+    # The SciKeras rows are SciKeras' bookkeeping: a restored estimator
+    # gets each of them back from the record alone.
+    _, ref = reference_fit
+    other = pickle.loads(pickle.dumps(ref))
+    for attr in _table():
+        if attr.owner == "scikeras" and attr.pickle:
+            assert hasattr(other, attr.name), attr.name
+
+
 # --------------------------------------------------- KerasImageClassifier
 #: kwargs that ``tiny_cnn`` was called with (serial fits only)
 BUILD_CALLS = []

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .._sklearn_privates import StrOptions, validate_params
 from ..exceptions import ChecksumError, DataFileError, DatasetNotFoundError
 from ._descr import CLASSES, DESCR
 from ._idx import _GZIP_MAGIC, _decompress, _parse_idx, _read_decompressed

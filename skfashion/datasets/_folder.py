@@ -1,5 +1,7 @@
 """A user's own images: one folder per class."""
 
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -10,11 +12,21 @@ from ..imaging import (
     IMAGE_SUFFIXES,
     _check_color_mode,
     _gray_to_rgb,
+    _read_image_size,
     _resize_image,
     read_image,
 )
+from ._npy import _FILE_KINDS
 
 __all__ = ["load_image_folder"]
+
+#: Default ``max_total_pixels`` of :func:`load_image_folder`: 2**28 pixels
+#: (268,435,456), 1 GiB of images at 4 bytes a pixel. 8-bit grayscale
+#: images take 1 byte a pixel (256 MiB), 8-bit colour ones 3 (768 MiB),
+#: floating-point ones 4 (12 in colour). All of Fashion-MNIST, 70,000
+#: images of 28x28, is 55 million pixels; 24 photos of 5000x5000, a few
+#: hundred KiB as PNG, would be 600 million.
+MAX_TOTAL_PIXELS = 2**28
 
 #: Bit depth of decoded pixels, by dtype.
 _DEPTHS = {
@@ -30,6 +42,7 @@ def load_image_folder(
     image_size=None,
     color_mode="auto",
     return_X_y=False,
+    max_total_pixels=MAX_TOTAL_PIXELS,
 ):
     """Load images stored as one subfolder per class.
 
@@ -55,6 +68,13 @@ def load_image_folder(
     Colour images are 8-bit in Pillow, so a colour image next to 16-bit
     grayscale ones counts as 8-bit and is refused too.
 
+    Memory is bounded before any pixel is decoded: each image's size is
+    read from its file header (an image over
+    :data:`skfashion.imaging.MAX_IMAGE_PIXELS` is refused), and the folder
+    is refused when the images would hold more than ``max_total_pixels``
+    pixels in all. Loading takes about twice the memory of the result
+    while the images are stacked.
+
     Parameters
     ----------
     path : str or path-like
@@ -76,6 +96,14 @@ def load_image_folder(
         alpha channel is dropped.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of the Bunch.
+    max_total_pixels : int or None, default=2**28
+        Most pixels the loaded images may hold in all: the sum of width
+        times height over the images as their headers declare them, or,
+        with ``image_size``, the number of images times ``height * width``.
+        A pixel is 1 byte (8-bit grayscale) to 12 bytes (floating-point
+        colour); the default, 268,435,456 pixels, is 1 GiB at 4 bytes a
+        pixel and holds Fashion-MNIST several times over. Checked before
+        any image is decoded. None sets no limit.
 
     Returns
     -------
@@ -93,11 +121,14 @@ def load_image_folder(
     ------
     DataFileError
         If the folder is missing or has no class folders, a class folder has
-        no images, an image cannot be read (the error names the file), the
-        sizes differ without ``image_size``, or the bit depths cannot be
-        mixed (the error names a file of each depth).
+        no images, an image cannot be read or is not a regular file (the
+        error names the file), the sizes differ without ``image_size``, the
+        images hold more than ``max_total_pixels`` pixels (the error gives
+        the total and the limit), or the bit depths cannot be mixed (the
+        error names a file of each depth).
     ValueError
-        If ``color_mode`` or ``image_size`` is not one of the values above.
+        If ``color_mode``, ``image_size`` or ``max_total_pixels`` is not one
+        of the values above.
 
     Examples
     --------
@@ -126,7 +157,11 @@ def load_image_folder(
     (5, 8, 8)
     """
     return _load_image_folder(
-        path, image_size=image_size, color_mode=color_mode, return_X_y=return_X_y
+        path,
+        image_size=image_size,
+        color_mode=color_mode,
+        return_X_y=return_X_y,
+        max_total_pixels=max_total_pixels,
     )
 
 
@@ -135,11 +170,18 @@ _SIZE_ADVICE = "pass image_size=(height, width) to resize them all."
 
 
 def _load_image_folder(
-    path, *, image_size, color_mode, return_X_y, size_advice=_SIZE_ADVICE
+    path,
+    *,
+    image_size,
+    color_mode,
+    return_X_y,
+    size_advice=_SIZE_ADVICE,
+    max_total_pixels=MAX_TOTAL_PIXELS,
 ):
     """:func:`load_image_folder`, with the advice of the size error as given
     (the command line has no ``image_size``)."""
     _check_color_mode(color_mode)
+    _check_max_total_pixels(max_total_pixels)
     root = Path(path)
     if not root.is_dir():
         raise DataFileError(f"{root}: no such folder of class folders.")
@@ -160,6 +202,14 @@ def _load_image_folder(
                 "image_size must be (height, width) of positive ints or None, "
                 f"got {image_size!r}."
             )
+    listing = [
+        (index, file)
+        for index, folder in enumerate(classes)
+        for file in _image_files(folder)
+    ]
+    _check_total_pixels(
+        root, [f for _, f in listing], image_size, max_total_pixels, size_advice
+    )
     # Colour is decided once every image is read ("auto"): each is read as
     # it is, grayscale ones as 2-D arrays, and repeated into 3 channels at
     # the end if needed.
@@ -167,43 +217,30 @@ def _load_image_folder(
     images, target, filenames = [], [], []
     first = None
     depths = {}  # bit depth -> (first file of that depth, its largest value)
-    for index, folder in enumerate(classes):
-        files = sorted(
-            p
-            for p in folder.iterdir()
-            if p.is_file()
-            and not p.name.startswith(".")
-            and p.suffix.lower() in IMAGE_SUFFIXES
-        )
-        if not files:
+    for index, file in listing:
+        try:
+            pixels = read_image(file, color_mode=read_mode)
+        except ImageFileError as exc:
+            raise DataFileError(str(exc)) from None
+        if image_size is not None:
+            pixels = _resize_image(pixels, image_size)
+        elif first is None:
+            first = (file, pixels.shape[:2])
+        elif pixels.shape[:2] != first[1]:
             raise DataFileError(
-                f"Class folder {folder} has no image files "
-                f"({', '.join(sorted(IMAGE_SUFFIXES))}); remove it or add images."
+                f"Images of different sizes: {first[0]} is "
+                f"{first[1][1]}x{first[1][0]}, {file} is "
+                f"{pixels.shape[1]}x{pixels.shape[0]}; {size_advice}"
             )
-        for file in files:
-            try:
-                pixels = read_image(file, color_mode=read_mode)
-            except ImageFileError as exc:
-                raise DataFileError(str(exc)) from None
-            if image_size is not None:
-                pixels = _resize_image(pixels, image_size)
-            elif first is None:
-                first = (file, pixels.shape[:2])
-            elif pixels.shape[:2] != first[1]:
-                raise DataFileError(
-                    f"Images of different sizes: {first[0]} is "
-                    f"{first[1][1]}x{first[1][0]}, {file} is "
-                    f"{pixels.shape[1]}x{pixels.shape[0]}; {size_advice}"
-                )
-            depth = _DEPTHS[pixels.dtype]
-            top = float(pixels.max()) if pixels.size else 0.0
-            if depth not in depths:
-                depths[depth] = [file, top]
-            else:
-                depths[depth][1] = max(depths[depth][1], top)
-            images.append(pixels)
-            target.append(index)
-            filenames.append(str(file))
+        depth = _DEPTHS[pixels.dtype]
+        top = float(pixels.max()) if pixels.size else 0.0
+        if depth not in depths:
+            depths[depth] = [file, top]
+        else:
+            depths[depth][1] = max(depths[depth][1], top)
+        images.append(pixels)
+        target.append(index)
+        filenames.append(str(file))
     dtype = _common_dtype(depths)
     rgb = color_mode == "rgb" or any(p.ndim == 3 for p in images)
     images = np.stack(
@@ -227,6 +264,95 @@ def _load_image_folder(
             f"{images.shape[1]} pixels."
         ),
     )
+
+
+def _check_max_total_pixels(value):
+    if value is not None and not (
+        isinstance(value, (int, np.integer))
+        and not isinstance(value, bool)
+        and value > 0
+    ):
+        raise ValueError(
+            f"max_total_pixels must be a positive int or None, got {value!r}."
+        )
+
+
+def _image_files(folder):
+    """The image files of class folder ``folder``, sorted.
+
+    Hidden entries, folders and files of other types are skipped; an entry
+    named like an image that is not a regular file (a named pipe, a device,
+    a broken symbolic link) is refused rather than skipped or read.
+    """
+    files = []
+    for entry in folder.iterdir():
+        if entry.name.startswith(".") or entry.suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        try:
+            mode = os.stat(entry).st_mode
+        except OSError as exc:  # a broken symbolic link, ...
+            raise DataFileError(
+                f"{entry}: cannot be read ({exc.strerror or exc})."
+            ) from None
+        if stat.S_ISDIR(mode):
+            continue
+        if not stat.S_ISREG(mode):
+            kind = _FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")
+            raise DataFileError(
+                f"{entry} is {kind}, not a regular image file; remove it from "
+                "the class folder."
+            )
+        files.append(entry)
+    if not files:
+        raise DataFileError(
+            f"Class folder {folder} has no image files "
+            f"({', '.join(sorted(IMAGE_SUFFIXES))}); remove it or add images."
+        )
+    return sorted(files)
+
+
+def _check_total_pixels(root, files, image_size, limit, size_advice):
+    """Refuse ``files`` whose pixels would exceed ``limit``, decoding none.
+
+    Without ``image_size`` the sizes come from the file headers, which
+    must also all be equal.
+    """
+    if image_size is not None:
+        total = len(files) * image_size[0] * image_size[1]
+        if limit is not None and total > limit:
+            raise DataFileError(
+                f"{root}: {len(files):,} images of {image_size[1]}x"
+                f"{image_size[0]} (image_size={image_size}) hold {total:,} "
+                f"pixels in all, more than max_total_pixels={limit:,}; pass a "
+                "smaller image_size, load fewer images, or a larger "
+                "max_total_pixels if the memory is there."
+            )
+        return
+    total = 0
+    first = None
+    for file in files:
+        try:
+            size = _read_image_size(file)
+        except ImageFileError as exc:
+            raise DataFileError(str(exc)) from None
+        if first is None:
+            first = (file, size)
+        elif size != first[1]:
+            raise DataFileError(
+                f"Images of different sizes: {first[0]} is "
+                f"{first[1][0]}x{first[1][1]}, {file} is {size[0]}x{size[1]}; "
+                f"{size_advice}"
+            )
+        total += size[0] * size[1]
+    if limit is not None and total > limit:
+        width, height = first[1]
+        raise DataFileError(
+            f"{root}: {len(files):,} images of {width}x{height} hold {total:,} "
+            f"pixels in all, more than max_total_pixels={limit:,}; they were "
+            "not decoded. Pass image_size=(height, width) to shrink each image "
+            "as it is read, load fewer images, or a larger max_total_pixels "
+            "if the memory is there."
+        )
 
 
 def _common_dtype(depths):

@@ -8,10 +8,15 @@ allocating anything, an array larger than :data:`MAX_ARRAY_BYTES`, or one
 whose declared size differs from the bytes the file (or the ``.npz``
 member) actually holds; members are never inflated past their declared
 size. Pickled (object) arrays are never loaded.
+
+Only regular files are read (:func:`open_regular_file`): a named pipe would
+block the reader forever and a device such as ``/dev/zero`` never ends.
 """
 
+import errno
 import math
 import os
+import stat
 import zipfile
 
 import numpy as np
@@ -25,6 +30,83 @@ MAX_ARRAY_BYTES = 2 * 2**30
 #: Kinds of arrays that hold data: booleans, numbers and strings.
 _DATA_KINDS = "biufcUS"
 _MAX_HEADER_SIZE = 10_000
+
+#: What a path that is not a regular file is, in words, by file type.
+_FILE_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+class NotARegularFileError(OSError):
+    """``path`` is a named pipe, a device, a socket: no regular file.
+
+    An :class:`OSError`, as the failure to open a file is. The folder case
+    raises :class:`IsADirectoryError` instead, which callers already name.
+    """
+
+    def __str__(self):
+        return f"{self.filename}: {self.strerror}"
+
+
+def _check_regular(mode, path):
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    kind = _FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")
+    raise NotARegularFileError(
+        None,
+        f"{kind}, not a regular file; skfashion reads data and models from "
+        "regular files only",
+        str(path),
+    )
+
+
+def open_regular_file(path):
+    """Open ``path`` for reading in binary mode, if it is a regular file.
+
+    A named pipe would block ``open`` until another process writes to it,
+    and a device such as ``/dev/zero`` or ``/dev/urandom`` never ends, so
+    anything but a regular file (symbolic links to one are followed) is
+    refused: once by :func:`os.stat` before opening, so that a device is
+    never opened, and once by :func:`os.fstat` of what was opened, without
+    blocking (``O_NONBLOCK``), so that a path swapped for a pipe in between
+    is refused too.
+
+    Returns
+    -------
+    file : binary file object
+        Open for reading; the caller closes it.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    IsADirectoryError
+        If ``path`` is a folder.
+    NotARegularFileError
+        If ``path`` is a named pipe, a device or a socket. Its ``strerror``
+        says which.
+    OSError
+        If the file cannot be opened (permissions, ...).
+    """
+    _check_regular(os.stat(path).st_mode, path)
+    file = open(path, "rb", opener=_open_nonblocking)
+    try:
+        _check_regular(os.fstat(file.fileno()).st_mode, path)
+    except BaseException:
+        file.close()
+        raise
+    return file
+
+
+def _open_nonblocking(path, flags):
+    """:func:`os.open` that does not wait for a writer to a named pipe."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def _read_header(fp, name):
@@ -119,10 +201,12 @@ def load_npy(path, *, max_bytes=MAX_ARRAY_BYTES):
         declares more than ``max_bytes`` bytes, or holds a different number
         of bytes than its header declares.
     OSError
-        If the file cannot be opened.
+        If the file cannot be opened, or is not a regular file: a named
+        pipe (which would block) or a device such as ``/dev/zero`` (which
+        never ends) is refused before anything is read.
     """
     name = os.fspath(path)
-    with open(path, "rb") as f:
+    with open_regular_file(path) as f:
         size = os.fstat(f.fileno()).st_size
         return _read_array(f, size, name, max_bytes)
 
@@ -152,41 +236,49 @@ def load_npz(path, keys, *, max_bytes=MAX_ARRAY_BYTES):
         If the file is not a zip archive, lacks one of ``keys``, or a member
         fails the checks of :func:`load_npy`.
     OSError
-        If the file cannot be opened.
+        If the file cannot be opened, or is not a regular file: a named
+        pipe (which would block) or a device such as ``/dev/zero`` (which
+        never ends) is refused before anything is read.
     """
     name = os.fspath(path)
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-        raise DataFileError(
-            f"{name}: not a .npz archive ({exc}); write one with numpy.savez"
-        ) from None
-    with zf:
-        members = {n[: -len(".npy")]: n for n in zf.namelist() if n.endswith(".npy")}
-        arrays = []
-        for key in keys:
-            options = (key,) if isinstance(key, str) else tuple(key)
-            found = next((k for k in options if k in members), None)
-            if found is None:
-                raise DataFileError(
-                    f"{name}: no array named {' or '.join(options)}; the file "
-                    f"holds {sorted(members) or 'no arrays'}."
-                )
-            info = zf.getinfo(members[found])
-            label = f"{name}[{found}]"
-            if info.file_size > max_bytes + _MAX_HEADER_SIZE:
-                raise DataFileError(
-                    f"{label}: the member declares {info.file_size} bytes, more "
-                    f"than the {max_bytes} bytes allowed; it was not loaded."
-                )
-            try:
-                with zf.open(info) as fp:
-                    arrays.append(_read_array(fp, info.file_size, label, max_bytes))
-            except DataFileError:
-                raise
-            except Exception as exc:  # BadZipFile (CRC), zlib.error, EOFError
-                raise DataFileError(
-                    f"{label}: the member cannot be read ({type(exc).__name__}: "
-                    f"{exc}); the file is corrupt."
-                ) from None
+    with open_regular_file(path) as f:
+        try:
+            zf = zipfile.ZipFile(f)
+        except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+            raise DataFileError(
+                f"{name}: not a .npz archive ({exc}); write one with numpy.savez"
+            ) from None
+        with zf:
+            return _load_members(zf, name, keys, max_bytes)
+
+
+def _load_members(zf, name, keys, max_bytes):
+    """The arrays ``keys`` of the open ``.npz`` archive ``zf``."""
+    members = {n[: -len(".npy")]: n for n in zf.namelist() if n.endswith(".npy")}
+    arrays = []
+    for key in keys:
+        options = (key,) if isinstance(key, str) else tuple(key)
+        found = next((k for k in options if k in members), None)
+        if found is None:
+            raise DataFileError(
+                f"{name}: no array named {' or '.join(options)}; the file "
+                f"holds {sorted(members) or 'no arrays'}."
+            )
+        info = zf.getinfo(members[found])
+        label = f"{name}[{found}]"
+        if info.file_size > max_bytes + _MAX_HEADER_SIZE:
+            raise DataFileError(
+                f"{label}: the member declares {info.file_size} bytes, more "
+                f"than the {max_bytes} bytes allowed; it was not loaded."
+            )
+        try:
+            with zf.open(info) as fp:
+                arrays.append(_read_array(fp, info.file_size, label, max_bytes))
+        except DataFileError:
+            raise
+        except Exception as exc:  # BadZipFile (CRC), zlib.error, EOFError
+            raise DataFileError(
+                f"{label}: the member cannot be read ({type(exc).__name__}: "
+                f"{exc}); the file is corrupt."
+            ) from None
     return arrays

@@ -6,8 +6,8 @@ from importlib import resources
 
 import numpy as np
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import validate_params
 
+from .._sklearn_privates import validate_params
 from ._descr import CLASSES, SAMPLE_DESCR
 
 __all__ = ["load_fashion_mnist_sample"]

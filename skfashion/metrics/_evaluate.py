@@ -18,9 +18,9 @@ from sklearn.metrics import (
     top_k_accuracy_score,
 )
 from sklearn.preprocessing import label_binarize
-from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from .._sklearn_privates import Interval, validate_params
 from ..utils import to_jsonable
 
 __all__ = ["EvaluationResult", "evaluate"]

@@ -8,9 +8,9 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_privates import HasMethods, validate_params
 from ..model_selection import (
     ranking_score_name,
     search_results_table,

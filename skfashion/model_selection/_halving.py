@@ -9,9 +9,9 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import ParameterSampler, check_cv
-from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+
+from .._sklearn_privates import BaseSearchCV, Interval
 
 __all__ = ["HalvingEpochsSearchCV", "halving_schedule"]
 

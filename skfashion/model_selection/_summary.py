@@ -4,9 +4,9 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_privates import HasMethods, Interval, validate_params
 from ..utils import to_jsonable
 
 

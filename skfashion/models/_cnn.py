@@ -3,12 +3,13 @@
 from numbers import Integral, Real
 
 from keras import layers
-from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import ACTIVATIONS, _BaseImageClassifier, _positive_ints
+from .._sklearn_privates import Interval, StrOptions
+from ._base import _BaseImageClassifier
 from ._docstrings import fill_doc
 from ._input import image_hwc
 from ._layers import augmentation_layers, batch_norm
+from ._params import ACTIVATIONS, _positive_ints
 
 
 @fill_doc(

@@ -1,5 +1,7 @@
 """Docstring fragments shared by the estimators (one source of truth)."""
 
+from ._state import ATTRIBUTES_DOC
+
 _TRAINING = """\
 optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
 "adadelta"}, default="adamw"
@@ -119,26 +121,9 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
         another process's write in progress); it never touches other
         files. A loaded model file never sets ``cache_dir``."""
 
-_ATTRIBUTES = """\
-classes_ : ndarray of shape (n_classes,)
-        Class labels seen in :meth:`fit`.
-    n_features_in_ : int
-        Number of features (pixels) per sample seen in :meth:`fit`.
-    image_shape_ : tuple of int or None
-        ``(height, width)`` of the images.
-    pixel_range_ : {"0-255", "0-1"} or None
-        Pixel scale settled in :meth:`fit`; None when ``X`` was taken as
-        features (``pixel_range=None``, or ``"auto"`` on values outside
-        [0, 255]), in which case prediction checks no pixel scale.
-    model_ : keras.Model
-        The trained network.
-    history_ : dict of list
-        Per-epoch ``loss`` and ``accuracy`` (and ``val_loss``,
-        ``val_accuracy`` when a validation set is held out).
-    n_iter_ : int
-        Number of epochs actually run.
-    batch_size_ : int
-        Mini-batch size of the last fit (``batch_size="auto"`` resolved)."""
+#: The ``Attributes`` section, generated from the table of fitted attributes
+#: (``_state.FITTED_ATTRIBUTES``): one list for fitting, pickling and docs.
+_ATTRIBUTES = ATTRIBUTES_DOC
 
 
 def fill_doc(**defaults):

@@ -21,6 +21,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
+from .._keras_privates import inbound_nodes
 from ._layers import RandomErasing
 
 __all__ = ["fold_signature", "folded_call"]
@@ -62,7 +63,7 @@ def _chain(model):
         return None
     previous = model.inputs[0]
     for layer in chain:
-        if len(layer._inbound_nodes) != 1 or layer.input is not previous:
+        if len(inbound_nodes(layer)) != 1 or layer.input is not previous:
             return None
         previous = layer.output
     if model.outputs[0] is not previous:

@@ -6,12 +6,14 @@ from numbers import Real
 import keras
 import numpy as np
 from keras import layers
-from sklearn.utils._param_validation import Interval
 
-from ._base import _ROUTING_PREFIXES, _BaseImageClassifier
+from .._keras_privates import flatten_layers, keras_history
+from .._sklearn_privates import Interval
+from ._base import _BaseImageClassifier
 from ._docstrings import fill_doc
 from ._input import image_hwc
 from ._layers import augmentation_layers
+from ._params import _ROUTING_PREFIXES
 
 
 @fill_doc(batch_size='"auto"', epochs=10)
@@ -265,7 +267,7 @@ def _network_config(net):
         return net.to_json()
     except Exception:  # a subclassed model without get_config
         layers_ = []
-        for layer in net._flatten_layers(include_self=False):
+        for layer in flatten_layers(net):
             try:
                 config = layer.get_config()
             except Exception:
@@ -301,7 +303,7 @@ def _output_layer(net):
     """The layer that computes ``net``'s output, looking into nested models."""
     for _ in range(100):
         try:
-            history = net.outputs[0]._keras_history
+            history = keras_history(net.outputs[0])
             layer = history.operation
         except Exception:
             layers_ = getattr(net, "layers", None)

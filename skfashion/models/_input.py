@@ -11,7 +11,8 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import check_array
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, column_or_1d
 
 from ..exceptions import PixelScaleWarning
 
@@ -199,3 +200,35 @@ def as_network_input(X):
     if X.dtype.kind in "iub":
         return X
     return np.asarray(X, dtype=np.float32)
+
+
+def check_labels(y, n_samples, *, estimator_name):
+    """``y`` as a 1-D array of class labels for ``n_samples`` images.
+
+    Refused: a length other than ``n_samples``, labels of types that cannot
+    be ordered against each other (``classes_`` is sorted), continuous
+    targets, and a single class.
+    """
+    y = column_or_1d(y, warn=True)
+    if len(y) != n_samples:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: {n_samples} and {len(y)}."
+        )
+    if y.dtype.kind == "O":
+        try:
+            np.unique(y)
+        except TypeError:
+            kinds = sorted({type(v).__name__ for v in y.tolist()})
+            raise ValueError(
+                f"y mixes labels of types {', '.join(kinds)}, which cannot "
+                "be ordered against each other, so classes_ cannot be "
+                "built. Give labels of one type, for example "
+                "y.astype(str)."
+            ) from None
+    check_classification_targets(y)
+    if np.unique(y).size < 2:
+        raise ValueError(
+            f"{estimator_name} needs samples of at least 2 classes in "
+            f"y, but y contains only one class: {np.unique(y)!r}."
+        )
+    return y

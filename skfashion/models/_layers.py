@@ -11,6 +11,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from .._keras_privates import all_reduce_sum_gradients, set_all_reduce_sum_gradients
+
 # Hyperparameters of random erasing (Zhong et al., 2017): the erased patch
 # covers 2-30% of the image with an aspect ratio between 0.3 and 3.3.
 _ERASE_AREA = (0.02, 0.3)
@@ -313,19 +315,18 @@ def skip_single_replica_all_reduce(optimizer):
         return optimizer
     import tensorflow as tf
 
-    inner = getattr(optimizer, "_all_reduce_sum_gradients", None)
+    inner = all_reduce_sum_gradients(optimizer)
     if inner is None or getattr(inner, "_skfashion_single_replica", False):
         return optimizer
 
-    def all_reduce_sum_gradients(grads_and_vars):
+    def single_replica_sum(grads_and_vars):
         context = tf.distribute.get_replica_context()
         if context is not None and context.num_replicas_in_sync == 1:
             return list(grads_and_vars)
         return inner(grads_and_vars)
 
-    all_reduce_sum_gradients._skfashion_single_replica = True
-    # object.__setattr__: a plain function attribute, not tracked state.
-    object.__setattr__(optimizer, "_all_reduce_sum_gradients", all_reduce_sum_gradients)
+    single_replica_sum._skfashion_single_replica = True
+    set_all_reduce_sum_gradients(optimizer, single_replica_sum)
     return optimizer
 
 

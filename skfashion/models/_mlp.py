@@ -3,11 +3,12 @@
 from numbers import Real
 
 from keras import layers
-from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import ACTIVATIONS, _BaseImageClassifier, _positive_ints
+from .._sklearn_privates import Interval, StrOptions
+from ._base import _BaseImageClassifier
 from ._docstrings import fill_doc
 from ._layers import batch_norm
+from ._params import ACTIVATIONS, _positive_ints
 
 
 @fill_doc(

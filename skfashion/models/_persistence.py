@@ -6,22 +6,26 @@ native ``.keras`` format (loaded with ``safe_mode=True``) and a JSON file with
 the estimator's class, parameters and fitted attributes.
 """
 
+import contextlib
 import inspect
 import io
 import json
 import math
 import os
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
 import keras
 import numpy as np
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
 from .. import __version__
+from .._keras_privates import keras_global_state
+from .._sklearn_privates import validate_parameter_constraints
+from ..datasets._npy import NotARegularFileError, open_regular_file
 from ..exceptions import ModelFileError
 from ..utils import atomic_write_path, row_hashes
 from ._registry import estimator_class, registered_names
@@ -272,8 +276,7 @@ def load_model_card(path):
     600
     """
     path = Path(path)
-    zf = _open_zip(path)
-    with zf:
+    with _open_zip(path) as zf:
         # The checks of load_model, in its order, short of the network.
         json_info = _member_info(zf, "estimator.json", _MAX_JSON_BYTES, path)
         _member_info(zf, "model.keras", _MAX_KERAS_BYTES, path)
@@ -334,12 +337,22 @@ def _check_rows(raw, n_samples, path):
 def load_model(path):
     """Load an estimator written by :func:`save_model`, executing no code.
 
-    Every part of the file is checked before it is used: the zip members'
-    declared sizes (``estimator.json`` at most 10 MiB, ``model.keras`` at
-    most 2 GiB, and members are never inflated beyond their declared size),
-    ``estimator.json`` against the model file schema (the estimator's
-    parameters against its own constraints), and the network's input and
-    output sizes against the stored metadata.
+    Every part of the file is checked before it is used: that it is a
+    regular file (a named pipe or a device such as ``/dev/zero`` is refused
+    before it is read), the zip members' declared sizes (``estimator.json``
+    at most 10 MiB, ``model.keras`` at most 2 GiB, and members are never
+    inflated beyond their declared size), ``estimator.json`` against the
+    model file schema (the estimator's parameters against its own
+    constraints), and the network's input and output sizes against the
+    stored metadata.
+
+    Memory is bounded by the size of the file: nothing that ``model.keras``
+    unpacks to (its own size, the sizes its members declare, the sizes of
+    the weight arrays its ``model.weights.h5`` declares, the variables of
+    the network its ``config.json`` describes, counted before any is
+    created) may exceed 100 times the bytes ``model.keras`` takes in the
+    file, or 16 MiB when that is more. A genuine model's weights hardly
+    compress, so only damaged or forged files are refused.
 
     Parameters
     ----------
@@ -362,8 +375,7 @@ def load_model(path):
         for a bad ``estimator.json``, the field.
     """
     path = Path(path)
-    zf = _open_zip(path)
-    with zf, tempfile.TemporaryDirectory() as scratch:
+    with _open_zip(path) as zf, tempfile.TemporaryDirectory() as scratch:
         json_info = _member_info(zf, "estimator.json", _MAX_JSON_BYTES, path)
         keras_info = _member_info(zf, "model.keras", _MAX_KERAS_BYTES, path)
         _, cls, params, fitted = _read_meta(zf, json_info, path)
@@ -371,7 +383,7 @@ def load_model(path):
         keras_path = Path(scratch) / "model.keras"
         with open(keras_path, "wb") as dst:
             _copy_member(zf, keras_info, dst, path)
-        model = _load_network(keras_path, path)
+        model = _load_network(keras_path, path, _Budget(keras_info.compress_size))
     _check_network(model, fitted, path)
     _restore_fitted(estimator, fitted, model, path)
     n_out = model.outputs[0].shape[-1]
@@ -399,6 +411,22 @@ _MAX_JSON_BYTES = 10 * 2**20
 #: bombs and corrupt size fields (up to 16 EiB in ZIP64) before anything is
 #: inflated. The member is copied to disk in 1 MiB chunks, never held whole.
 _MAX_KERAS_BYTES = 2 * 2**30
+#: Most bytes a zip member may unpack to per byte it takes in the file.
+#: Everything ``model.keras`` unpacks to (itself, its members, the weight
+#: arrays its HDF5 file declares, the variables its network creates) is
+#: bounded by this ratio times the bytes ``model.keras`` takes in the model
+#: file. Trained float32 weights hardly compress (about 1.1:1 with
+#: deflate), so a genuine file is nowhere near 100:1, while a forged one
+#: (an HDF5 dataset declared 31000x31000 without data, a deflate stream of
+#: zeros, a network config with a billion units) is refused before
+#: anything is allocated. Deflate itself reaches at most about 1032:1.
+_MAX_EXPANSION = 100
+#: Below this, a member or the network may unpack to any ratio: tiny
+#: networks with constant weights compress well, and 16 MiB (a few times
+#: that while Keras loads it) is harmless.
+_EXPANSION_FLOOR = 16 * 2**20
+#: The member of a ``.keras`` archive that holds the weights.
+_WEIGHTS_MEMBER = "model.weights.h5"
 _COPY_CHUNK = 1 << 20
 _NEVER_STORED = ("callbacks", "model")
 #: Parameters added after files of this format were first written, with the
@@ -413,10 +441,16 @@ _MAX_ROWS = 8 * 2**20
 _PIXEL_RANGES = ("0-1", "0-16", "0-255", "0-65535", None)
 
 
+@contextlib.contextmanager
 def _open_zip(path):
-    """The model file as an open :class:`zipfile.ZipFile`."""
+    """The model file as an open :class:`zipfile.ZipFile`, closed on exit.
+
+    Only a regular file is opened: a named pipe would block forever and a
+    device such as ``/dev/zero`` never ends (see
+    :func:`~skfashion.datasets._npy.open_regular_file`).
+    """
     try:
-        return zipfile.ZipFile(path)
+        file = open_regular_file(path)
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such model file.") from None
     except IsADirectoryError:
@@ -424,12 +458,27 @@ def _open_zip(path):
             f"{path} is a folder, not a model file; give the path of a *.skf "
             "file written by skfashion.models.save_model or `skfashion train`."
         ) from None
+    except NotARegularFileError as exc:
+        raise ModelFileError(
+            f"{path} is {exc.strerror.split(',')[0]}, not a model file: model "
+            "files are read from regular files only; give the path of a *.skf "
+            "file written by skfashion.models.save_model or `skfashion train`."
+        ) from None
     except OSError as exc:
         raise ModelFileError(
             f"{path}: cannot read the model file ({exc.strerror or exc})."
         ) from None
-    except Exception as exc:  # BadZipFile, ValueError, ...
-        raise _not_a_model(path, exc) from None
+    with file:
+        try:
+            zf = zipfile.ZipFile(file)
+        except OSError as exc:
+            raise ModelFileError(
+                f"{path}: cannot read the model file ({exc.strerror or exc})."
+            ) from None
+        except Exception as exc:  # BadZipFile, ValueError, ...
+            raise _not_a_model(path, exc) from None
+        with zf:
+            yield zf
 
 
 def _not_a_model(path, exc):
@@ -473,7 +522,42 @@ def _member_info(zf, name, limit, path):
             f"uncompressed, more than the {limit} bytes a model file may hold; "
             "the file is corrupt or a decompression bomb, and was not read."
         )
+    if info.file_size > _expansion_limit(info.compress_size):
+        raise ModelFileError(
+            f"{path}: member {name} declares {info.file_size} bytes "
+            f"uncompressed but takes {info.compress_size} bytes in the file, "
+            f"more than {_MAX_EXPANSION} times as many (above "
+            f"{_EXPANSION_FLOOR} bytes), which no genuine model file does; the "
+            "file is corrupt or a decompression bomb, and was not read."
+        )
     return info
+
+
+def _expansion_limit(stored):
+    """Most bytes that ``stored`` bytes of a model file may unpack to."""
+    return max(_EXPANSION_FLOOR, _MAX_EXPANSION * stored)
+
+
+class _Budget(int):
+    """Most bytes the network of a model file may unpack to, in bytes.
+
+    See ``_MAX_EXPANSION``: bounded by the ``stored`` bytes that member
+    ``model.keras`` takes in the file, and by ``_MAX_KERAS_BYTES``.
+    """
+
+    def __new__(cls, stored):
+        limit = min(_MAX_KERAS_BYTES, _expansion_limit(stored))
+        budget = super().__new__(cls, limit)
+        budget.stored = stored
+        return budget
+
+    def __str__(self):
+        return (
+            f"the {int(self)} bytes this model file may unpack to "
+            f"({_MAX_EXPANSION} times the {self.stored} bytes member "
+            f"model.keras takes in it, at least {_EXPANSION_FLOOR}, at most "
+            f"{_MAX_KERAS_BYTES})"
+        )
 
 
 def _copy_member(zf, info, dst, path):
@@ -827,8 +911,7 @@ def read_cache_record(path):
     fit cache). Raises :class:`ModelFileError` when the file cannot be read.
     """
     path = Path(path)
-    zf = _open_zip(path)
-    with zf:
+    with _open_zip(path) as zf:
         info = _member_info(zf, "estimator.json", _MAX_JSON_BYTES, path)
         meta = _parse_json(_read_member(zf, info, path), path)
     record = meta.get("cache") if isinstance(meta, dict) else None
@@ -891,39 +974,55 @@ def _make_estimator(cls, params, path):
     return estimator
 
 
-def _load_network(keras_path, path):
-    """Load the Keras archive ``keras_path`` in safe mode."""
+def _load_network(keras_path, path, budget):
+    """Load the Keras archive ``keras_path`` in safe mode.
+
+    Before Keras reads it, what it would allocate is bounded by ``budget``
+    bytes (a :class:`_Budget`): the sizes its members declare, the
+    weight arrays of its ``model.weights.h5`` and the variables of the
+    network of its ``config.json``.
+    """
     not_keras = (
         f"{path}: cannot restore the model: member model.keras is not a Keras archive"
     )
     try:
-        with zipfile.ZipFile(keras_path) as inner:
-            infos = inner.infolist()
+        inner = zipfile.ZipFile(keras_path)
     except Exception as exc:  # BadZipFile, OSError, ...
         raise ModelFileError(
             f"{not_keras} ({type(exc).__name__}: {exc}). The file is corrupt; "
             "save the model again."
         ) from None
-    names = {info.filename for info in infos}
-    if "config.json" not in names:
-        raise ModelFileError(
-            f"{not_keras} (it has no config.json). The file is corrupt; save the "
-            "model again."
-        )
-    config_size = next(i.file_size for i in infos if i.filename == "config.json")
-    if config_size > _MAX_JSON_BYTES:
-        raise ModelFileError(
-            f"{path}: the config.json of member model.keras declares "
-            f"{config_size} bytes, more than the {_MAX_JSON_BYTES} bytes allowed; "
-            "the file is corrupt or a decompression bomb, and was not read."
-        )
-    total = sum(info.file_size for info in infos)
-    if total > _MAX_KERAS_BYTES:
-        raise ModelFileError(
-            f"{path}: member model.keras declares {total} bytes of content, more "
-            f"than the {_MAX_KERAS_BYTES} bytes a model may hold; the file is "
-            "corrupt or a decompression bomb, and was not read."
-        )
+    with inner:
+        infos = inner.infolist()
+        names = {info.filename for info in infos}
+        if "config.json" not in names:
+            raise ModelFileError(
+                f"{not_keras} (it has no config.json). The file is corrupt; save "
+                "the model again."
+            )
+        config_info = inner.getinfo("config.json")
+        if config_info.file_size > _MAX_JSON_BYTES:
+            raise ModelFileError(
+                f"{path}: the config.json of member model.keras declares "
+                f"{config_info.file_size} bytes, more than the {_MAX_JSON_BYTES} "
+                "bytes allowed; the file is corrupt or a decompression bomb, and "
+                "was not read."
+            )
+        total = sum(info.file_size for info in infos)
+        if total > budget:
+            raise ModelFileError(
+                f"{path}: member model.keras declares {total} bytes of content, "
+                f"more than {budget}; the file is corrupt or a "
+                "decompression bomb, and was not read."
+            )
+        if _WEIGHTS_MEMBER not in names:
+            raise ModelFileError(
+                f"{not_keras} (it has no {_WEIGHTS_MEMBER}, where Keras stores "
+                "the weights). The file is corrupt; save the model again."
+            )
+        _check_weights(inner, inner.getinfo(_WEIGHTS_MEMBER), path, budget)
+        config = _read_member(inner, config_info, path)
+    _check_variables(config, path, budget)
     try:
         model = keras.saving.load_model(keras_path, safe_mode=True)
     except Exception as exc:
@@ -944,6 +1043,166 @@ def _load_network(keras_path, path):
             f"{type(model).__name__}, not a keras.Model."
         )
     return model
+
+
+def _check_weights(inner, info, path, budget):
+    """Refuse weights whose HDF5 datasets declare more than ``budget`` bytes.
+
+    An HDF5 dataset declares its shape apart from its data: one declared
+    31000x31000 with no data written takes a few bytes in the file, and
+    Keras allocates the 3.6 GiB it declares when it reads it (Keras' own
+    guard starts at 4 GiB). The sizes are read from the file's metadata;
+    no dataset is read.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        h5_path = Path(scratch) / _WEIGHTS_MEMBER
+        with open(h5_path, "wb") as dst:
+            _copy_member(inner, info, dst, path)
+        try:
+            arrays = _declared_arrays(h5_path)
+        except Exception as exc:  # OSError from h5py, KeyError, TypeError, ...
+            raise ModelFileError(
+                f"{path}: cannot restore the model: the {_WEIGHTS_MEMBER} of "
+                f"member model.keras is not a readable HDF5 file "
+                f"({type(exc).__name__}: {str(exc)[:200]}). The file is corrupt; "
+                "save the model again."
+            ) from None
+    total = sum(size for size, *_ in arrays)
+    if total > budget:
+        size, name, shape, dtype = max(arrays, key=lambda a: a[0])
+        raise ModelFileError(
+            f"{path}: the {_WEIGHTS_MEMBER} of member model.keras declares "
+            f"{total} bytes of weights, more than {budget}: its "
+            f"dataset {name} alone declares shape {tuple(shape)} of {dtype}, "
+            f"{size} bytes. The file is corrupt or forged, and its weights were "
+            "not read."
+        )
+
+
+def _declared_arrays(h5_path):
+    """``(bytes, name, shape, dtype)`` of each dataset of an HDF5 file.
+
+    The bytes are those the dataset declares, or those of one chunk when
+    larger (HDF5 reads chunk by chunk). Only hard links are visited: soft
+    and external links are not followed (Keras refuses them).
+    """
+    import h5py
+
+    arrays = []
+    with h5py.File(h5_path, "r") as f:
+
+        def visit(name, link):
+            if not isinstance(link, h5py.HardLink):
+                return None
+            obj = f.get(name)
+            if isinstance(obj, h5py.Dataset):
+                shape = obj.shape or ()
+                itemsize = obj.dtype.itemsize
+                size = math.prod(shape) * itemsize
+                if obj.chunks:
+                    size = max(size, math.prod(obj.chunks) * itemsize)
+                arrays.append((size, name, shape, obj.dtype))
+            return None
+
+        f.visititems_links(visit)
+    return arrays
+
+
+def _check_variables(config, path, budget):
+    """Refuse a network whose variables would exceed ``budget`` bytes.
+
+    ``config`` is the ``config.json`` of a ``.keras`` archive. Keras creates
+    the variables of the network it describes (a Dense layer of a billion
+    units, a metric with a huge state) while building it, before any weight
+    is read: the network, and the metrics and losses of its compile
+    configuration, are built here first inside a :class:`keras.StatelessScope`
+    that does not initialize variables, so each variable records its shape
+    and dtype and allocates nothing. The optimizer is left out (it fails to
+    build there); its state is a few copies of the trainable variables.
+    A part that fails to build is measured up to the failure, and Keras
+    reports the failure when it loads the file.
+    """
+    try:
+        config = json.loads(config)
+        compile_configs = []
+        parts = [_without_compile_configs(config, compile_configs)]
+    except (ValueError, RecursionError):
+        return  # Keras refuses it in turn, before building anything
+    for compile_config in compile_configs:
+        if isinstance(compile_config, dict):
+            parts += [v for k, v in compile_config.items() if k != "optimizer"]
+    variables = _variables_created(parts)
+    if variables is None:
+        return
+    sizes = [(_variable_bytes(v), v) for v in variables]
+    total = sum(size for size, _ in sizes)
+    if total > budget:
+        size, largest = max(sizes, key=lambda item: item[0])
+        raise ModelFileError(
+            f"{path}: the network that the config.json of member model.keras "
+            f"describes has {total} bytes of variables, more than "
+            f"{budget}: its variable {largest.path} alone has "
+            f"shape {tuple(largest.shape)} of {largest.dtype}, {size} bytes. "
+            "The file is corrupt or forged, and the network was not built."
+        )
+
+
+def _without_compile_configs(node, found):
+    """``node`` without its ``compile_config`` entries, appended to ``found``."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "compile_config":
+                found.append(value)
+            else:
+                out[key] = _without_compile_configs(value, found)
+        return out
+    if isinstance(node, list):
+        return [_without_compile_configs(value, found) for value in node]
+    return node
+
+
+def _variables_created(parts):
+    """The variables that deserializing each of ``parts`` creates, uncreated.
+
+    None when this Keras has no deferred variables to count. Keras keeps
+    the variables created in a stateless scope in a list, to initialize at
+    the end of the next stateless scope that does; the list is put back as
+    it was, so that these variables are never initialized.
+    """
+    try:
+        # Keras' private per-thread state: the uninitialized variables.
+        global_state = keras_global_state()
+    except ImportError:
+        return None
+    key = "uninitialized_variables"
+    saved = global_state.get_global_attribute(key)
+    created = []
+    try:
+        for part in parts:
+            global_state.set_global_attribute(key, [])
+            try:
+                with (
+                    warnings.catch_warnings(),
+                    keras.StatelessScope(initialize_variables=False),
+                ):
+                    warnings.simplefilter("ignore")
+                    keras.saving.deserialize_keras_object(part, safe_mode=True)
+            except Exception:
+                pass  # measured up to the failure, which Keras reports later
+            finally:
+                created += global_state.get_global_attribute(key) or []
+    finally:
+        global_state.set_global_attribute(key, saved)
+    return created
+
+
+def _variable_bytes(variable):
+    try:
+        itemsize = np.dtype(variable.dtype).itemsize
+    except TypeError:  # bfloat16, ...: count them wide
+        itemsize = 8
+    return math.prod(variable.shape) * itemsize
 
 
 def _check_network(model, fitted, path):
