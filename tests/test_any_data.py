@@ -204,3 +204,11 @@ def test_rgb_flip_tta_mirrors_each_channel(sample):
     proba = clf.predict_proba(X_rgb)
     assert proba.shape == (120, len(np.unique(y)))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_overshoot_advice_names_no_scale_the_values_do_not_fill(sample):
+    X, y = sample
+    clf = KerasMLPClassifier(**TINY_MLP).fit(X[:200] / 255.0, y[:200])
+    with pytest.raises(ValueError) as info:
+        clf.predict(X[200:210] / 255.0 * 1.3 + 0.3)
+    assert "look like" not in str(info.value)

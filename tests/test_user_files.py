@@ -200,7 +200,7 @@ def test_failed_cache_save_leaves_no_fitted_state(tmp_path, sample, monkeypatch)
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(_base, "save_model", full_disk)
+    monkeypatch.setattr(_base, "save_cache_entry", full_disk)
     X, y = sample
     clf = KerasImageClassifier(
         _net_with(_Registered), epochs=1, random_state=0, cache_dir=tmp_path

@@ -91,10 +91,12 @@ def main(argv=None):
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        print(
-            "skfashion: interrupted; finished fits are kept (rerun with --resume)",
-            file=sys.stderr,
+        hint = (
+            "finished fits are kept (rerun with --resume)"
+            if args.command == "tune"
+            else "nothing was saved"
         )
+        print(f"skfashion: interrupted; {hint}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
         return _report_error(args.command, exc, debug=args.debug)

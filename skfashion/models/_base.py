@@ -64,7 +64,7 @@ from ._persistence import (
     check_saveable_labels,
     check_storable_network,
     load_model,
-    save_model,
+    save_cache_entry,
 )
 from ._registry import register
 from ._scale import needs_batch_norm_recompute, recompute_batch_norm
@@ -74,7 +74,7 @@ from ._tracing import quiet_retracing
 # ``_inference_function`` (imported "as" itself), ``_epoch_batches`` and
 # ``_MemmapBatches`` stay importable from this module, where tests have
 # always found them. ``fit`` and ``_fit_keras_model`` look ``load_model``,
-# ``save_model``, ``_epoch_batches`` and ``recompute_batch_norm`` up in this
+# ``save_cache_entry``, ``_epoch_batches`` and ``recompute_batch_norm`` up in this
 # module at each call, so a test can still replace them here.
 
 
@@ -290,7 +290,7 @@ class _BaseImageClassifier(_RoutedParamsMixin, _NetworkMixin, KerasClassifier):
             # One canonical fitted state, whichever way the model was obtained.
             self._restore_fitted_state(self._fitted_state(), self.model_)
             if entry is not None:
-                save_model(self, entry.path, _cache=entry.record())
+                save_cache_entry(self, entry.path, entry.record())
         except BaseException:
             # A failed fit (a diverged loss, Ctrl-C, a cache entry that cannot
             # be written) must not leave a network that looks fitted: the

@@ -166,7 +166,9 @@ def check_pixel_range(X, pixel_range_, *, estimator_name):
             (
                 name
                 for name, other in PIXEL_TOPS.items()
-                if lo >= 0 and hi <= other and other > top
+                # A scale the values fill at least half of, not one they
+                # merely fit in (1.3 is an overshoot, not 0-16 pixels).
+                if lo >= 0 and other / 2 < hi <= other and other > top
             ),
             None,
         )

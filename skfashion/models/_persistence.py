@@ -121,7 +121,6 @@ def save_model(
     X_train=None,
     data_source=None,
     target_names=None,
-    _cache=None,
 ):
     """Save a fitted skfashion estimator to ``path`` in the safe format.
 
@@ -168,9 +167,22 @@ def save_model(
     >>> bool((load_model(path).predict(X[:20]) == clf.predict(X[:20])).all())
     True
     """
-    # ``_cache`` (private) is the fit cache's record of an entry: its key and
-    # epochs, stored as the field "cache" and checked when the entry is
-    # loaded (see read_cache_record). load_model ignores it.
+    return _write_model(estimator, path, X_train, data_source, target_names)
+
+
+def save_cache_entry(estimator, path, record):
+    """Save a fit-cache entry: a model file with the entry's ``record``.
+
+    The record (the entry's key and epochs) is stored as the field "cache"
+    and checked when the entry is loaded (see ``read_cache_record``);
+    load_model ignores it.
+    """
+    return _write_model(estimator, path, None, None, None, cache_record=record)
+
+
+def _write_model(
+    estimator, path, X_train, data_source, target_names, *, cache_record=None
+):
     name = type(estimator).__name__
     if estimator_class(name) is not type(estimator):
         raise TypeError(
@@ -190,8 +202,8 @@ def save_model(
         "fitted": estimator._fitted_state(),
         "data": data,
     }
-    if _cache is not None:
-        meta["cache"] = _cache
+    if cache_record is not None:
+        meta["cache"] = cache_record
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write_path(path) as tmp, tempfile.TemporaryDirectory() as scratch:

@@ -33,6 +33,16 @@ def auto_batch_size(n_train):
     steps per epoch, between 16 and 256: 256 from 8,192 training images
     on, 16 below 1,024.
 
+    Parameters
+    ----------
+    n_train : int
+        Number of training images (after any validation split).
+
+    Returns
+    -------
+    batch_size : int
+        A power of two from 16 to 256.
+
     Examples
     --------
     >>> from skfashion.models._scale import auto_batch_size

@@ -65,7 +65,7 @@ FITTED_ATTRIBUTES = (
     FittedAttribute(
         "feature_names_in_",
         _SKF,
-        doc="ndarray of shape (n_features_in_,)\nNames of the features seen "
+        doc="ndarray of shape (`n_features_in_`,)\nNames of the features seen "
         "in :meth:`fit`. Defined only when ``X`` has\nfeature names that are "
         "all strings (a pandas DataFrame).",
     ),
