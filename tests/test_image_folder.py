@@ -235,3 +235,28 @@ def test_load_image_reads_colour_and_depth_for_the_model(tmp_path):
     assert [a.shape for a in arrays] == [(8, 8, 3)] * 2
     with pytest.raises(ImageFileError, match=r"expected \(8, 8\), \(n, 8, 8\)"):
         load_image(tmp_path / "rgb.npy", shape=(8, 8), color_mode="grayscale")
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"image_size": (True, True)}, "image_size"),
+        ({"image_size": 28}, "image_size"),
+        ({"return_X_y": "no"}, "return_X_y"),
+    ],
+)
+def test_loose_arguments_are_refused(folder, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        load_image_folder(folder, **kwargs)
+
+
+def test_cli_epochs_given_twice_is_refused(tmp_path, capsys, monkeypatch):
+    from skfashion import cli
+
+    monkeypatch.setattr(cli, "_silence_native_stderr", lambda: None)
+    rc = cli.main(
+        ["train", "--sample", "--param", "epochs=1", "--epochs", "2",
+         "--out", str(tmp_path / "run")]
+    )  # fmt: skip
+    assert rc == 2 and "disagree" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -2,7 +2,7 @@
 
 import time
 
-from ._console import _keras_verbosity, _note, _say
+from ._console import UserError, _keras_verbosity, _note, _say
 from ._data import _check_color_mode_use, _check_training_data, _load_data
 from ._params import _data_defaults_notice, _make_estimator, _parse_params
 from ._results import _finish
@@ -14,6 +14,11 @@ def cmd_train(args):
     params = _parse_params(args.param)
     given = set(params)
     if args.epochs is not None:
+        if "epochs" in params:
+            raise UserError(
+                f"--param epochs={params['epochs']} and --epochs {args.epochs} "
+                "disagree; give the epochs once, with --epochs"
+            )
         params["epochs"] = args.epochs
     if args.sample and "epochs" not in params:
         params["epochs"] = 5

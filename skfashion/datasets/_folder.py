@@ -193,10 +193,18 @@ def _load_image_folder(
             f"{root} has no class folders; put each class's images in a "
             "subfolder named after the class."
         )
+    if not isinstance(return_X_y, (bool, np.bool_)):
+        raise ValueError(f"return_X_y must be True or False, got {return_X_y!r}.")
     if image_size is not None:
+        if not isinstance(image_size, (tuple, list)):
+            raise ValueError(
+                "image_size must be (height, width) of positive ints or None, "
+                f"got {image_size!r}."
+            )
         image_size = tuple(image_size)
         if len(image_size) != 2 or not all(
-            isinstance(v, (int, np.integer)) and v > 0 for v in image_size
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0
+            for v in image_size
         ):
             raise ValueError(
                 "image_size must be (height, width) of positive ints or None, "
