@@ -45,3 +45,31 @@ def fitted_tiny_mlp(sample_split):
 
     X, y, _, _ = sample_split
     return KerasMLPClassifier(**EVAL_MLP_PARAMS).fit(X, y)
+
+
+@pytest.fixture
+def run_cli(monkeypatch, capsys):
+    """``skfashion.cli.main`` in-process, returning (rc, stdout, stderr)."""
+    from skfashion import cli
+
+    # main() sends file descriptor 2 to /dev/null to hide TensorFlow's C++
+    # logs; in-process that would also swallow pytest's own output.
+    monkeypatch.setattr(cli, "_silence_native_stderr", lambda: None)
+
+    def run_in_process(*args):
+        rc = cli.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return run_in_process
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Make any MLP training fail loudly: the error must come before it."""
+    from skfashion.models import KerasMLPClassifier
+
+    def fit(self, *args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(KerasMLPClassifier, "fit", fit)

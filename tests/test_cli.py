@@ -207,23 +207,6 @@ def test_existing_output_needs_overwrite(trained):
 TINY = ["--model", "mlp", "--epochs", "1", "--param", "hidden_layer_sizes=(8,)", "-q"]
 
 
-@pytest.fixture
-def run_cli(monkeypatch, capsys):
-    """``skfashion.cli.main`` in-process, returning (rc, stdout, stderr)."""
-    from skfashion import cli
-
-    # main() sends file descriptor 2 to /dev/null to hide TensorFlow's C++
-    # logs; in-process that would also swallow pytest's own output.
-    monkeypatch.setattr(cli, "_silence_native_stderr", lambda: None)
-
-    def run_in_process(*args):
-        rc = cli.main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return rc, out, err
-
-    return run_in_process
-
-
 COLOURS = {"red": (1, 0, 0), "green": (0, 1, 0), "blue": (0, 0, 1)}
 
 

@@ -53,31 +53,6 @@ def tiny(sample):
 
 
 @pytest.fixture
-def run_cli(monkeypatch, capsys):
-    """``skfashion.cli.main`` in-process, returning (rc, stdout, stderr)."""
-    # main() sends file descriptor 2 to /dev/null to hide TensorFlow's C++
-    # logs; in-process that would also swallow pytest's own output.
-    monkeypatch.setattr(cli, "_silence_native_stderr", lambda: None)
-
-    def run(*args):
-        rc = cli.main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return rc, out, err
-
-    return run
-
-
-@pytest.fixture
-def no_training(monkeypatch):
-    """Make any training fail loudly: the error must come before it."""
-
-    def fit(self, *args, **kwargs):
-        raise AssertionError("training started")
-
-    monkeypatch.setattr(KerasMLPClassifier, "fit", fit)
-
-
-@pytest.fixture
 def umask_022():
     old = os.umask(0o022)
     yield

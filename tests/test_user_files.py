@@ -14,7 +14,6 @@ from sklearn.exceptions import NotFittedError
 from sklearn.naive_bayes import GaussianNB
 from sklearn.utils.validation import check_is_fitted
 
-from skfashion import cli
 from skfashion.metrics import write_report
 from skfashion.models import KerasImageClassifier, KerasMLPClassifier
 
@@ -38,26 +37,6 @@ def _user_folder(path):
 
 def _unchanged(path):
     return all((path / rel).read_bytes() == c for rel, c in USER_FILES.items())
-
-
-@pytest.fixture
-def run_cli(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "_silence_native_stderr", lambda: None)
-
-    def run(*args):
-        rc = cli.main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return rc, out, err
-
-    return run
-
-
-@pytest.fixture
-def no_training(monkeypatch):
-    def fit(self, *args, **kwargs):
-        raise AssertionError("training started")
-
-    monkeypatch.setattr(KerasMLPClassifier, "fit", fit)
 
 
 def test_overwrite_refuses_a_folder_of_user_files(tmp_path, run_cli, no_training):
