@@ -21,6 +21,18 @@ __all__ = [
     "wrapper_fit",
 ]
 
+#: The parameters of BaseWrapper._fit and _fit_keras_model.
+_FIT_SIGNATURE = (
+    "self",
+    "X",
+    "y",
+    "sample_weight",
+    "warm_start",
+    "epochs",
+    "initial_epoch",
+    "**kwargs",
+)
+
 #: Every private SciKeras name skfashion relies on: ``(owner, name)`` to
 #: ``(kind, detail, why)``. ``kind`` is "method" (``detail``: its parameter
 #: names, ``*``/``**`` marking variadic ones), "attribute" (``detail``: the
@@ -36,31 +48,13 @@ PRIVATE_NAMES = {
     ),
     ("BaseWrapper", "_fit"): (
         "method",
-        (
-            "self",
-            "X",
-            "y",
-            "sample_weight",
-            "warm_start",
-            "epochs",
-            "initial_epoch",
-            "**kwargs",
-        ),
+        _FIT_SIGNATURE,
         "What BaseWrapper.fit calls: builds the network unless warm_start "
         "keeps it, encodes X and y, then calls _fit_keras_model.",
     ),
     ("BaseWrapper", "_fit_keras_model"): (
         "method",
-        (
-            "self",
-            "X",
-            "y",
-            "sample_weight",
-            "warm_start",
-            "epochs",
-            "initial_epoch",
-            "**kwargs",
-        ),
+        _FIT_SIGNATURE,
         "Overridden: feeds Keras one shuffled pipeline (or memmap batches), "
         "adds skfashion's callbacks, then calls SciKeras' version, which runs "
         "keras.Model.fit and keeps history_.",
