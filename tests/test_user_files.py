@@ -173,7 +173,10 @@ def test_unstorable_network_fails_before_training(
     assert not any((tmp_path / "c").glob("*.skf"))
 
 
-def test_failed_cache_save_leaves_no_fitted_state(tmp_path, sample, monkeypatch):
+def test_failed_cache_write_keeps_the_fit(tmp_path, sample, monkeypatch):
+    """Everything checkable is checked before training; a write that still
+    fails (a full disk) costs the cache entry, not the trained model."""
+    from skfashion.exceptions import CacheEntryWarning
     from skfashion.models import _base
 
     def full_disk(*args, **kwargs):
@@ -184,7 +187,7 @@ def test_failed_cache_save_leaves_no_fitted_state(tmp_path, sample, monkeypatch)
     clf = KerasImageClassifier(
         _net_with(_Registered), epochs=1, random_state=0, cache_dir=tmp_path
     )
-    with pytest.raises(OSError, match="No space"):
+    with pytest.warns(CacheEntryWarning, match="No space"):
         clf.fit(X[:100], y[:100])
-    with pytest.raises(NotFittedError):
-        check_is_fitted(clf)
+    check_is_fitted(clf)
+    assert clf.predict(X[:5]).shape == (5,)

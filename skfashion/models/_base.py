@@ -23,6 +23,7 @@ scikit-learn protocol. Its other jobs live in their own modules:
 """
 
 import math
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -32,6 +33,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from .._keras_privates import disable_op_determinism, op_determinism_enabled
 from .._sklearn_privates import _check_feature_names, _check_sample_weight
+from ..exceptions import CacheEntryWarning
 from ..utils import resolve_image_shape
 from . import _state
 from ._batches import (
@@ -290,11 +292,11 @@ class _BaseImageClassifier(_RoutedParamsMixin, _NetworkMixin, KerasClassifier):
             # One canonical fitted state, whichever way the model was obtained.
             self._restore_fitted_state(self._fitted_state(), self.model_)
             if entry is not None:
-                save_cache_entry(self, entry.path, entry.record())
+                self._store_entry(entry)
         except BaseException:
-            # A failed fit (a diverged loss, Ctrl-C, a cache entry that cannot
-            # be written) must not leave a network that looks fitted: the
-            # estimator goes back to unfitted, as before its first fit.
+            # A failed fit (a diverged loss, Ctrl-C) must not leave a network
+            # that looks fitted: the estimator goes back to unfitted, as
+            # before its first fit.
             self._forget_fitted_state()
             raise
         finally:
@@ -403,6 +405,23 @@ class _BaseImageClassifier(_RoutedParamsMixin, _NetworkMixin, KerasClassifier):
 
     # ---------------------------------------------------------- fitted state
     # The attributes and their record are listed once, in _state.py.
+    def _store_entry(self, entry):
+        """Store the finished fit in the cache; a failed write only warns.
+
+        What can be checked before training is (a writable folder, a
+        storable network); a write that still fails (a full disk, a folder
+        put where the entry goes) loses the cache entry, not the fit.
+        """
+        try:
+            save_cache_entry(self, entry.path, entry.record())
+        except OSError as exc:
+            warnings.warn(
+                f"Cache entry {entry.path} could not be written ({exc}); the "
+                "fitted model is kept, but not cached.",
+                CacheEntryWarning,
+                stacklevel=4,
+            )
+
     def _fitted_state(self):
         """Every fitted attribute but the network, as plain JSON values.
 
