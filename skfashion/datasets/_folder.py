@@ -169,6 +169,38 @@ def load_image_folder(
 _SIZE_ADVICE = "pass image_size=(height, width) to resize them all."
 
 
+def _class_folders(root):
+    """The class folders of ``root``, sorted; refused when there are none."""
+    if not root.is_dir():
+        raise DataFileError(f"{root}: no such folder of class folders.")
+    classes = sorted(
+        p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
+    if not classes:
+        raise DataFileError(
+            f"{root} has no class folders; put each class's images in a "
+            "subfolder named after the class."
+        )
+    return classes
+
+
+def _checked_image_size(image_size):
+    """``image_size`` as a tuple of two positive ints, or None."""
+    if image_size is None:
+        return None
+    if isinstance(image_size, (tuple, list)):
+        size = tuple(image_size)
+        if len(size) == 2 and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0
+            for v in size
+        ):
+            return size
+    raise ValueError(
+        "image_size must be (height, width) of positive ints or None, "
+        f"got {image_size!r}."
+    )
+
+
 def _load_image_folder(
     path,
     *,
@@ -183,33 +215,10 @@ def _load_image_folder(
     _check_color_mode(color_mode)
     _check_max_total_pixels(max_total_pixels)
     root = Path(path)
-    if not root.is_dir():
-        raise DataFileError(f"{root}: no such folder of class folders.")
-    classes = sorted(
-        p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
-    )
-    if not classes:
-        raise DataFileError(
-            f"{root} has no class folders; put each class's images in a "
-            "subfolder named after the class."
-        )
+    classes = _class_folders(root)
     if not isinstance(return_X_y, (bool, np.bool_)):
         raise ValueError(f"return_X_y must be True or False, got {return_X_y!r}.")
-    if image_size is not None:
-        if not isinstance(image_size, (tuple, list)):
-            raise ValueError(
-                "image_size must be (height, width) of positive ints or None, "
-                f"got {image_size!r}."
-            )
-        image_size = tuple(image_size)
-        if len(image_size) != 2 or not all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0
-            for v in image_size
-        ):
-            raise ValueError(
-                "image_size must be (height, width) of positive ints or None, "
-                f"got {image_size!r}."
-            )
+    image_size = _checked_image_size(image_size)
     listing = [
         (index, file)
         for index, folder in enumerate(classes)
