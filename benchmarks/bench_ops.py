@@ -113,7 +113,7 @@ def main(argv=None):
             (X[:n].astype("float32"), est.classes_.searchsorted(y[:n]))
         )
         .repeat()
-        .batch(est.batch_size)
+        .batch(est.batch_size_)
         .prefetch(2)
     )
 

@@ -90,7 +90,7 @@ def wrapper_overhead(X, y, *, epochs, repeats):
         )
         start = time.perf_counter()
         model.fit(
-            X32, y, epochs=epochs, batch_size=est.batch_size, verbose=0, shuffle=True
+            X32, y, epochs=epochs, batch_size=est.batch_size_, verbose=0, shuffle=True
         )
         direct.append(time.perf_counter() - start)
     ratio = statistics.median(wrapped) / statistics.median(direct)
