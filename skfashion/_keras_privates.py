@@ -101,7 +101,7 @@ def keras_global_state():
     """Keras' per-thread global state module; ImportError where it has none.
 
     ``keras.src.backend.common.global_state``: the loader's memory check
-    (``models/_persistence.py``) counts the variables that deserializing a
+    (``models/_modelfile_network.py``) counts the variables that deserializing a
     network would create, which Keras lists there
     (``"uninitialized_variables"``) and offers no public access to.
     """

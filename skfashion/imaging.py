@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._npy import NotARegularFileError, load_npy, open_regular_file
 from .exceptions import DataFileError, ImageFileError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -120,8 +121,6 @@ def _open_image(path):
     such as ``/dev/zero`` never ends) is refused before it is read.
     """
     from PIL import Image, UnidentifiedImageError
-
-    from .datasets._npy import NotARegularFileError, open_regular_file
 
     try:
         with open_regular_file(path) as file, Image.open(file) as img:
@@ -412,9 +411,6 @@ default="0-255"
 
 
 def _load_npy_images(path, size, color_mode, pixel_range):
-    from .datasets import load_npy
-    from .datasets._npy import NotARegularFileError
-
     try:
         # Not np.load: it allocates whatever size the header declares.
         arr = load_npy(path)

@@ -14,6 +14,7 @@ from skfashion.model_selection import (
     halving_schedule,
     list_presets,
     make_search,
+    share_cores_between_workers,
 )
 from skfashion.models import KerasMLPClassifier
 
@@ -208,6 +209,7 @@ def test_n_jobs_2_equals_serial(sample):
     X, y = sample
     X, y = X[:400], y[:400]
     kw = dict(n_iter=2, cv=KFold(2), random_state=0)
+    share_cores_between_workers(2)
     serial = make_search(KerasMLPClassifier(**TINY_MLP), SPACE, **kw).fit(X, y)
     parallel = make_search(KerasMLPClassifier(**TINY_MLP), SPACE, n_jobs=2, **kw).fit(
         X, y

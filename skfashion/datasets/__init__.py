@@ -1,5 +1,6 @@
 """Fashion-MNIST loaders, a folder-per-class image loader, IDX files."""
 
+from .._npy import load_npy, load_npz
 from ._fashion_mnist import (
     FASHION_MNIST_CLASSES,
     fetch_fashion_mnist,
@@ -7,7 +8,6 @@ from ._fashion_mnist import (
 )
 from ._folder import load_image_folder
 from ._idx import read_idx, write_idx
-from ._npy import load_npy, load_npz
 from ._sample import load_fashion_mnist_sample
 
 __all__ = [

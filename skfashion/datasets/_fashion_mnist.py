@@ -3,7 +3,6 @@
 import contextlib
 import hashlib
 import os
-import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sklearn.utils import Bunch
 
 from .._sklearn_privates import StrOptions, validate_params
 from ..exceptions import ChecksumError, DataFileError, DatasetNotFoundError
+from ..utils import atomic_write_path
 from ._descr import CLASSES, DESCR
 from ._idx import _GZIP_MAGIC, _decompress, _parse_idx, _read_decompressed
 from ._sample import load_fashion_mnist_sample
@@ -150,33 +150,28 @@ def _not_found_message(missing, dirs, cause=None):
 
 
 def _download(name, folder):
-    """Download ``name`` into ``folder`` atomically; return (path, content)."""
+    """Download ``name`` into ``folder`` atomically; return (path, content, sha256).
+
+    The file is written only once the download is complete and verified,
+    through :func:`~skfashion.utils.atomic_write_path`: an interrupted or
+    failed download, Ctrl-C included, leaves nothing that looks complete.
+    """
     url = f"{FASHION_MNIST_URL}{name}.gz"
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
-    try:
-        chunks = []
-        with (
-            os.fdopen(fd, "wb") as out,
-            _urlopen(url, timeout=_DOWNLOAD_TIMEOUT) as response,
-        ):
-            while chunk := response.read(_CHUNK_SIZE):
-                out.write(chunk)
-                chunks.append(chunk)
-        payload = b"".join(chunks)
-        content = _decompress(payload, url, _CHECKSUMS[name][0])
-        digest = hashlib.sha256(content).hexdigest()
-        _check_digest(name, content, digest, url)
-        # Name the file after what arrived, so a server that sends it
-        # uncompressed does not leave raw bytes behind a .gz name.
-        is_gzip = payload[:2] == _GZIP_MAGIC
-        path = folder / (f"{name}.gz" if is_gzip else name)
-        os.replace(tmp_path, path)
-    except BaseException:
-        # Also on KeyboardInterrupt: a partial file must never look complete.
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_path)
-        raise
+    chunks = []
+    with _urlopen(url, timeout=_DOWNLOAD_TIMEOUT) as response:
+        while chunk := response.read(_CHUNK_SIZE):
+            chunks.append(chunk)
+    payload = b"".join(chunks)
+    content = _decompress(payload, url, _CHECKSUMS[name][0])
+    digest = hashlib.sha256(content).hexdigest()
+    _check_digest(name, content, digest, url)
+    # Name the file after what arrived, so a server that sends it
+    # uncompressed does not leave raw bytes behind a .gz name.
+    is_gzip = payload[:2] == _GZIP_MAGIC
+    path = folder / (f"{name}.gz" if is_gzip else name)
+    with atomic_write_path(path) as tmp:
+        tmp.write_bytes(payload)
     return path, content, digest
 
 

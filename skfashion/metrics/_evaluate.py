@@ -362,19 +362,72 @@ def evaluate(estimator, X, y, *, target_names=None, top_k_confusions=5):
     """
     y, classes = _check_evaluation_input(estimator, X, y)
     names = _check_target_names(target_names, classes)
-    n_classes = len(classes)
+    proba, y_pred = _predictions(estimator, X, len(y), len(classes))
+    scores = _class_scores(y, y_pred, classes, names)
+    auc, auc_macro, auc_weighted = _roc_auc(y, proba, classes, scores["support"])
+    top_2 = _top_2_accuracy(y, proba, classes)
+    per_class = [
+        {
+            "label": to_jsonable(classes[i]),
+            "name": names[i],
+            "precision": float(scores["precision"][i]),
+            "recall": float(scores["recall"][i]),
+            "f1": float(scores["f1"][i]),
+            "support": int(scores["support"][i]),
+            "roc_auc": auc[i],
+        }
+        for i in range(len(classes))
+    ]
+    most_confused = _most_confused(scores["cm"], classes, names, top_k_confusions)
+    lowest_auc, worst_f1 = _weakest_classes(classes, names, auc, scores)
+    averages = scores["averages"]
+    return EvaluationResult(
+        estimator_name=type(estimator).__name__,
+        n_samples=len(y),
+        classes=classes,
+        target_names=names,
+        accuracy=float(accuracy_score(y, y_pred)),
+        balanced_accuracy=float(balanced_accuracy_score(y, y_pred)),
+        top_2_accuracy=top_2,
+        log_loss=float(log_loss(y, proba, labels=classes)),
+        precision_macro=averages["macro"][0],
+        recall_macro=averages["macro"][1],
+        f1_macro=averages["macro"][2],
+        precision_weighted=averages["weighted"][0],
+        recall_weighted=averages["weighted"][1],
+        f1_weighted=averages["weighted"][2],
+        roc_auc_macro=auc_macro,
+        roc_auc_weighted=auc_weighted,
+        per_class=per_class,
+        classification_report=scores["report"],
+        classification_report_text=scores["report_text"],
+        confusion_matrix=scores["cm"],
+        most_confused=most_confused,
+        lowest_auc_class=lowest_auc,
+        worst_f1_class=worst_f1,
+        y_true=y,
+        y_pred=y_pred,
+        proba=proba,
+    )
 
+
+def _predictions(estimator, X, n_samples, n_classes):
+    """``(proba, y_pred)`` of ``estimator`` on ``X``, ``proba`` checked."""
     proba = np.asarray(estimator.predict_proba(X), dtype=np.float64)
-    if proba.shape != (len(y), n_classes):
+    if proba.shape != (n_samples, n_classes):
         raise ValueError(
             f"predict_proba returned shape {proba.shape}, expected "
-            f"({len(y)}, {n_classes})."
+            f"({n_samples}, {n_classes})."
         )
-    y_pred = np.asarray(estimator.predict(X))
+    return proba, np.asarray(estimator.predict(X))
 
-    labels = classes
-    # zero_division=0 keeps never-predicted classes from flooding warnings;
-    # their precision is reported as 0.
+
+def _class_scores(y, y_pred, labels, names):
+    """Per-class and averaged precision/recall/F1, the reports and the matrix.
+
+    ``zero_division=0`` keeps never-predicted classes from flooding
+    warnings; their precision is reported as 0.
+    """
     precision, recall, f1, support = precision_recall_fscore_support(
         y, y_pred, labels=labels, zero_division=0.0
     )
@@ -395,33 +448,37 @@ def evaluate(estimator, X, y, *, target_names=None, top_k_confusions=5):
     report_text = classification_report(
         y, y_pred, labels=labels, target_names=names, digits=4, zero_division=0.0
     )
-    cm = confusion_matrix(y, y_pred, labels=labels)
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "support": support,
+        "averages": averages,
+        "report": report,
+        "report_text": report_text,
+        "cm": confusion_matrix(y, y_pred, labels=labels),
+    }
 
+
+def _roc_auc(y, proba, labels, support):
+    """One-vs-rest ROC-AUC of each class (None if undefined), macro, weighted."""
+    n_classes = len(labels)
     Y = label_binarize(y, classes=labels)
     if n_classes == 2:
         Y = np.hstack([1 - Y, Y])
     auc = [_auc_or_none(Y[:, i], proba[:, i]) for i in range(n_classes)]
-    auc_macro, auc_weighted = _auc_averages(y, proba, labels, auc, support)
+    return (auc, *_auc_averages(y, proba, labels, auc, support))
 
-    if n_classes > 2:
-        top_2 = float(top_k_accuracy_score(y, proba, k=2, labels=labels))
-    else:
-        top_2 = 1.0  # with two classes the truth is always among the top two
 
-    per_class = [
-        {
-            "label": to_jsonable(labels[i]),
-            "name": names[i],
-            "precision": float(precision[i]),
-            "recall": float(recall[i]),
-            "f1": float(f1[i]),
-            "support": int(support[i]),
-            "roc_auc": auc[i],
-        }
-        for i in range(n_classes)
-    ]
-    most_confused = _most_confused(cm, labels, names, top_k_confusions)
-    defined = [i for i in range(n_classes) if auc[i] is not None]
+def _top_2_accuracy(y, proba, labels):
+    if len(labels) > 2:
+        return float(top_k_accuracy_score(y, proba, k=2, labels=labels))
+    return 1.0  # with two classes the truth is always among the top two
+
+
+def _weakest_classes(labels, names, auc, scores):
+    """The class with the lowest ROC-AUC (None if none has one), lowest F1."""
+    defined = [i for i in range(len(labels)) if auc[i] is not None]
     lowest_auc = None
     if defined:
         i = min(defined, key=lambda j: auc[j])
@@ -431,38 +488,11 @@ def evaluate(estimator, X, y, *, target_names=None, top_k_confusions=5):
             "roc_auc": auc[i],
         }
     # F1 of classes absent from y is 0 by convention, not a real weakness.
-    present = [i for i in range(n_classes) if support[i] > 0]
+    f1, support = scores["f1"], scores["support"]
+    present = [i for i in range(len(labels)) if support[i] > 0]
     i = min(present, key=lambda j: f1[j])
     worst_f1 = {"label": to_jsonable(labels[i]), "name": names[i], "f1": float(f1[i])}
-
-    return EvaluationResult(
-        estimator_name=type(estimator).__name__,
-        n_samples=len(y),
-        classes=classes,
-        target_names=names,
-        accuracy=float(accuracy_score(y, y_pred)),
-        balanced_accuracy=float(balanced_accuracy_score(y, y_pred)),
-        top_2_accuracy=top_2,
-        log_loss=float(log_loss(y, proba, labels=labels)),
-        precision_macro=averages["macro"][0],
-        recall_macro=averages["macro"][1],
-        f1_macro=averages["macro"][2],
-        precision_weighted=averages["weighted"][0],
-        recall_weighted=averages["weighted"][1],
-        f1_weighted=averages["weighted"][2],
-        roc_auc_macro=auc_macro,
-        roc_auc_weighted=auc_weighted,
-        per_class=per_class,
-        classification_report=report,
-        classification_report_text=report_text,
-        confusion_matrix=cm,
-        most_confused=most_confused,
-        lowest_auc_class=lowest_auc,
-        worst_f1_class=worst_f1,
-        y_true=y,
-        y_pred=y_pred,
-        proba=proba,
-    )
+    return lowest_auc, worst_f1
 
 
 def _auc_averages(y, proba, labels, auc, support):

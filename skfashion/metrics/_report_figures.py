@@ -45,6 +45,17 @@ def _figure(figsize, nrows=1, ncols=1):
 
 def make_figures(estimator, X, result, search):
     """All report figures as ``[(file name, caption, PNG bytes)]``."""
+    return [
+        *_confusion_figures(result),
+        *_curve_figures(result),
+        *_training_curves_figure(estimator),
+        *_misclassified_figure(estimator, X, result),
+        *_search_figure(search),
+    ]
+
+
+def _confusion_figures(result):
+    """The confusion matrix, in counts and normalised over true classes."""
     figures = []
     for normalize, stem, caption in (
         (None, "confusion_matrix", "Confusion matrix (counts)."),
@@ -72,7 +83,12 @@ def make_figures(estimator, X, result, search):
             label.set_rotation_mode("anchor")
         ax.set_title(caption.rstrip("."))
         figures.append((f"{stem}.png", caption, _png(fig)))
+    return figures
 
+
+def _curve_figures(result):
+    """The one-vs-rest ROC and precision-recall curves."""
+    figures = []
     for kind, stem, caption in (
         ("roc", "roc_ovr", "One-vs-rest ROC curves with ROC-AUC."),
         (
@@ -91,70 +107,74 @@ def make_figures(estimator, X, result, search):
             ax=ax[0, 0],
         )
         figures.append((f"{stem}.png", caption, _png(fig)))
+    return figures
 
+
+def _training_curves_figure(estimator):
+    """The loss and accuracy per epoch, when the estimator has a history."""
     history = _find_attribute(estimator, "history_")
     metrics = [m for m in ("loss", "accuracy") if history and m in history]
-    if metrics:
-        display = TrainingCurvesDisplay(history, metrics=metrics)
-        fig, ax = _figure((5 * len(metrics), 3.8), 1, len(metrics))
-        display.plot(ax=ax.ravel())
-        validated = any(f"val_{m}" in history for m in metrics)
-        caption = (
-            "Training curves: "
-            + " and ".join(metrics)
-            + " per epoch, "
-            + ("training vs validation." if validated else "on the training data.")
-        )
-        figures.append(("training_curves.png", caption, _png(fig)))
+    if not metrics:
+        return []
+    display = TrainingCurvesDisplay(history, metrics=metrics)
+    fig, ax = _figure((5 * len(metrics), 3.8), 1, len(metrics))
+    display.plot(ax=ax.ravel())
+    validated = any(f"val_{m}" in history for m in metrics)
+    caption = (
+        "Training curves: "
+        + " and ".join(metrics)
+        + " per epoch, "
+        + ("training vs validation." if validated else "on the training data.")
+    )
+    return [("training_curves.png", caption, _png(fig))]
 
+
+def _misclassified_figure(estimator, X, result):
+    """The most confident mistakes, when ``X`` holds images."""
     image_shape = None
     if np.ndim(X) == 2:
         image_shape = _find_attribute(estimator, "image_shape_")
     try:
         _to_images(X[:1], image_shape)
     except ValueError:
-        pass  # not image data: no image grid
-    else:
-        n_wrong = int(np.sum(result.y_true != result.y_pred))
-        n_images = min(16, n_wrong)
-        n_cols = max(1, min(8, n_images))
-        n_rows = max(1, math.ceil(n_images / n_cols))
-        fig, ax = _figure((1.9 * n_cols, 2.2 * n_rows), n_rows, n_cols)
-        MisclassifiedImagesDisplay.from_predictions(
-            X,
-            result.y_true,
-            result.y_pred,
-            result.proba,
-            classes=result.classes,
-            target_names=result.target_names,
-            n_images=n_images,
-            image_shape=image_shape,
-            ax=ax,
-        )
-        figures.append(
-            (
-                "misclassified.png",
-                f"The {n_images} most confident mistakes (of {n_wrong}): true and "
-                "predicted class, with the predicted probability.",
-                _png(fig),
-            )
-        )
+        return []  # not image data: no image grid
+    n_wrong = int(np.sum(result.y_true != result.y_pred))
+    n_images = min(16, n_wrong)
+    n_cols = max(1, min(8, n_images))
+    n_rows = max(1, math.ceil(n_images / n_cols))
+    fig, ax = _figure((1.9 * n_cols, 2.2 * n_rows), n_rows, n_cols)
+    MisclassifiedImagesDisplay.from_predictions(
+        X,
+        result.y_true,
+        result.y_pred,
+        result.proba,
+        classes=result.classes,
+        target_names=result.target_names,
+        n_images=n_images,
+        image_shape=image_shape,
+        ax=ax,
+    )
+    caption = (
+        f"The {n_images} most confident mistakes (of {n_wrong}): true and "
+        "predicted class, with the predicted probability."
+    )
+    return [("misclassified.png", caption, _png(fig))]
 
+
+def _search_figure(search):
+    """The search candidates' scores against each searched parameter."""
     params = [] if search is None else _searched_params(search)
-    if params:
-        n_cols = min(len(params), 3)
-        n_rows = math.ceil(len(params) / n_cols)
-        fig, ax = _figure((4.2 * n_cols, 3.4 * n_rows), n_rows, n_cols)
-        SearchScoresDisplay.from_estimator(search, ax=ax)
-        figures.append(
-            (
-                "search_scores.png",
-                "Mean test score of each search candidate against each searched "
-                "parameter; the star marks the chosen candidate.",
-                _png(fig),
-            )
-        )
-    return figures
+    if not params:
+        return []
+    n_cols = min(len(params), 3)
+    n_rows = math.ceil(len(params) / n_cols)
+    fig, ax = _figure((4.2 * n_cols, 3.4 * n_rows), n_rows, n_cols)
+    SearchScoresDisplay.from_estimator(search, ax=ax)
+    caption = (
+        "Mean test score of each search candidate against each searched "
+        "parameter; the star marks the chosen candidate."
+    )
+    return [("search_scores.png", caption, _png(fig))]
 
 
 def _searched_params(search):

@@ -116,9 +116,9 @@ def make_search(
 
     It returns a plain searcher (scikit-learn's ``RandomizedSearchCV`` or
     ``GridSearchCV``, or skfashion's :class:`HalvingEpochsSearchCV`), which
-    can be used, inspected and pickled like any other. With ``n_jobs`` > 1
-    it also sets TensorFlow's thread counts for the worker processes in
-    ``os.environ`` (see :func:`share_cores_between_workers`).
+    can be used, inspected and pickled like any other. It changes no
+    environment variable: before a search with ``n_jobs`` > 1, call
+    :func:`share_cores_between_workers` (``skfashion tune`` does).
 
     Parameters
     ----------
@@ -139,9 +139,9 @@ def make_search(
     scoring : str, callable or None, default=None
         Scoring; None uses the estimator's accuracy.
     n_jobs : int or None, default=None
-        Parallel fits. With more than one, each worker process gets
-        ``cores // n_jobs`` TensorFlow threads (see
-        :func:`share_cores_between_workers`).
+        Parallel fits. Call :func:`share_cores_between_workers` first, so
+        that each worker process uses ``cores // n_jobs`` TensorFlow
+        threads.
     random_state : int or None, default=None
         Seeds the sampling of candidates and, when the estimator has none,
         the estimator (needed by ``cache_dir``).
@@ -202,7 +202,6 @@ def make_search(
     estimator = clone(estimator)
     if random_state is not None and estimator.get_params().get("random_state") is None:
         estimator.set_params(random_state=random_state)
-    share_cores_between_workers(n_jobs)
     common = dict(scoring=scoring, n_jobs=n_jobs, cv=cv, refit=refit, verbose=verbose)
     if method == "halving":
         check_search_space(estimator, param_distributions, resource="epochs")

@@ -21,7 +21,7 @@ import zipfile
 
 import numpy as np
 
-from ..exceptions import DataFileError
+from .exceptions import DataFileError
 
 #: Largest array accepted, in bytes: 2 GiB. The whole of Fashion-MNIST
 #: (70,000 images) is 55 MB as uint8 and 439 MB as float64, so real data
