@@ -36,6 +36,7 @@ from numbers import Integral
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import has_fit_parameter
 
+from ._sklearn_privates import InvalidParameterError, validate_parameter_constraints
 from .models._base import _BaseImageClassifier
 from .models._input import PIXEL_TOPS
 
@@ -344,6 +345,7 @@ def fast_check_settings(estimator):
     ... )
     """
     _check_skfashion_estimator(estimator, "fast_check_settings")
+    _check_valid_widths(estimator)
     params = estimator.get_params(deep=False)
     settings = {
         "epochs": _FAST_EPOCHS,
@@ -358,6 +360,32 @@ def fast_check_settings(estimator):
         settings["pixel_range"] = "auto"
     settings.update(_tiny_network(estimator, params))
     return clone(estimator).set_params(**settings)
+
+
+#: The parameters _tiny_network shrinks, keeping their length.
+_WIDTHS = ("conv_filters", "dense_units", "hidden_layer_sizes")
+
+
+def _check_valid_widths(estimator):
+    """Refuse widths of ``estimator``'s network that its own fit would refuse.
+
+    The tiny network keeps the depth of ``estimator``'s, so its widths must
+    be valid (a tuple or list of layer widths) before they can be shrunk.
+    """
+    params = estimator.get_params(deep=False)
+    constraints = getattr(estimator, "_parameter_constraints", {})
+    names = [name for name in _WIDTHS if name in params and name in constraints]
+    try:
+        validate_parameter_constraints(
+            {name: constraints[name] for name in names},
+            {name: params[name] for name in names},
+            caller_name=type(estimator).__name__,
+        )
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(
+            f"fast_check_settings: {exc} Give the estimator a valid value "
+            "(see its docstring) before making the fast copy."
+        ) from None
 
 
 def _tiny_network(estimator, params):

@@ -84,6 +84,29 @@ def _chmod_like_new_file(path):
     os.chmod(path, 0o666 & ~_umask())
 
 
+def probe_writable(folder):
+    """Check that a new file can be created in ``folder``, leaving none behind.
+
+    Creates and removes a hidden probe file (``.skfashion-probe-*``), the
+    way skfashion's atomic writes create their temporary files, so that a
+    read-only folder is found before any long work rather than after it.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        An existing folder.
+
+    Raises
+    ------
+    OSError
+        The error of the failed creation, as the operating system gave it
+        (``strerror`` says why): the caller adds what to do about it.
+    """
+    fd, probe = tempfile.mkstemp(dir=os.fspath(folder), prefix=".skfashion-probe-")
+    os.close(fd)
+    os.unlink(probe)
+
+
 @contextlib.contextmanager
 def atomic_write_path(path):
     """Write a file through a temporary name, moved into place when complete.

@@ -174,17 +174,19 @@ def test_mixed_bit_depths(tmp_path):
     _class_folders(tmp_path, {"a/0.png": sixteen, "b/0.png": _gray(200)})
     with pytest.raises(DataFileError, match=r"8-bit.*16-bit.*one bit depth"):
         load_image_folder(tmp_path)
-    # Floating-point with 8-bit images: float32, values as read.
+    # Floating-point with 8-bit images: refused, whatever their values, since
+    # the scale of floating-point values cannot be told from the files.
     (tmp_path / "a" / "0.png").unlink()
     on_255 = np.full((6, 5), 180.0, np.float32)
-    _class_folders(tmp_path, {"a/0.tif": Image.fromarray(on_255)})
-    bunch = load_image_folder(tmp_path)
-    assert bunch.images.dtype == np.float32
-    assert sorted(bunch.images.max(axis=(1, 2)).tolist()) == [180.0, 200.0]
-    # ... unless they are plainly on another scale.
-    _class_folders(tmp_path, {"a/0.tif": Image.fromarray(on_255 / 255)})
-    with pytest.raises(DataFileError, match=r"in \[0, 1\].*8-bit.*up to 200"):
-        load_image_folder(tmp_path)
+    for floats, eight_bit in [(on_255, 200), (on_255 / 255, 200), (on_255 / 255, 1)]:
+        _class_folders(
+            tmp_path,
+            {"a/0.tif": Image.fromarray(floats), "b/0.png": _gray(eight_bit)},
+        )
+        with pytest.raises(
+            DataFileError, match=r"a/0.tif is floating-point.*b/0.png is 8-bit"
+        ):
+            load_image_folder(tmp_path)
 
 
 @pytest.mark.parametrize("color_mode", ["rbg", "RGB", None, 3])

@@ -530,10 +530,15 @@ def test_prepare_out_removes_listed_files_only(tmp_path):
     data["files"] += ["../outside.txt", str(tmp_path / "outside.txt"), "cache"]
     (out / cli.MANIFEST).write_text(json.dumps(data))
 
-    # --resume --overwrite keeps the fit cache.
-    cli._prepare_out(out, overwrite=True, resume=True)
-    assert (out / entry).exists() and not (out / "model.skf").exists()
+    # Nothing goes before the new run has succeeded.
     cli._prepare_out(out, overwrite=True, resume=False)
+    assert (out / entry).exists() and (out / "model.skf").exists()
+    # --resume --overwrite keeps the fit cache.
+    with cli._staged_run(out, keep_cache=True):
+        pass
+    assert (out / entry).exists() and not (out / "model.skf").exists()
+    with cli._staged_run(out):
+        pass
     assert not (out / entry).exists()
     assert (out / "cache/important/thesis.txt").read_text().endswith("thesis.txt")
     assert (tmp_path / "outside.txt").read_text() == "outside"

@@ -7,8 +7,10 @@ asks for a report; ``--debug`` also prints the traceback. Ctrl-C exits with
 status 130. See ``skfashion/cli/_console.py``.
 
 Every file a command writes into its ``--out`` folder is listed in the
-folder's manifest, ``.skfashion-manifest.json``; ``--overwrite`` removes
-only the files listed there and never anything else in the folder (see
+folder's manifest, ``.skfashion-manifest.json``; ``--overwrite`` replaces
+or removes only the files listed there, never anything else in the folder,
+and only once the new run has succeeded: a failed or interrupted run
+leaves the previous results as they were (see
 ``skfashion/cli/_run_folder.py``).
 
 The modules, by job: ``_parser`` (the argument parser), ``_run_folder``
@@ -17,8 +19,11 @@ The modules, by job: ``_parser`` (the argument parser), ``_run_folder``
 (progress and errors), and one module per command.
 """
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 
 from ._console import EXIT_ERROR as EXIT_ERROR
 from ._console import EXIT_INTERRUPTED as EXIT_INTERRUPTED
@@ -43,6 +48,7 @@ from ._run_folder import _record_outputs as _record_outputs
 from ._run_folder import _remove_cache as _remove_cache
 from ._run_folder import _remove_listed as _remove_listed
 from ._run_folder import _remove_stale_temps as _remove_stale_temps
+from ._run_folder import _staged_run as _staged_run
 from ._run_folder import _write_atomic as _write_atomic
 from ._run_folder import _write_csv_atomic as _write_csv_atomic
 from ._run_folder import _write_manifest as _write_manifest
@@ -71,6 +77,44 @@ def _silence_native_stderr():
     sys.stderr = os.fdopen(saved, "w", buffering=1)
 
 
+def _resume_hint(args):
+    """What a Ctrl-C leaves, and how to go on: half of the one-line message."""
+    if args.command != "tune":
+        return "the previous results in --out, if any, are unchanged"
+    return (
+        f"the finished fits are kept in {args.out}/cache; run the same command "
+        "with --resume to continue the search"
+    )
+
+
+@contextlib.contextmanager
+def _interrupts_not_swallowed():
+    """Make sure one Ctrl-C stops the command, wherever it lands.
+
+    A KeyboardInterrupt raised while Python runs a finalizer (a ``__del__``
+    or a weak-reference callback, such as TensorFlow's caches run during
+    training) cannot propagate: Python prints "Exception ignored in ..."
+    and carries on. Here such an interrupt is delivered again to the main
+    thread, so that it stops the command as soon as that thread runs
+    ordinary code.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable):
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            # From another thread, a moment later: raised here, in the
+            # finalizer's context, it would be swallowed again.
+            threading.Timer(0.05, signal.raise_signal, (signal.SIGINT,)).start()
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
 def main(argv=None):
     """Run ``skfashion`` with ``argv`` (default: ``sys.argv[1:]``).
 
@@ -89,14 +133,10 @@ def main(argv=None):
 
     matplotlib.use("Agg")
     try:
-        return args.func(args)
+        with _interrupts_not_swallowed():
+            return args.func(args)
     except KeyboardInterrupt:
-        hint = (
-            "finished fits are kept (rerun with --resume)"
-            if args.command == "tune"
-            else "nothing was saved"
-        )
-        print(f"skfashion: interrupted; {hint}", file=sys.stderr)
+        print(f"skfashion: interrupted; {_resume_hint(args)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
         return _report_error(args.command, exc, debug=args.debug)

@@ -4,7 +4,7 @@ import sys
 
 from ._console import UserError
 from ._data import _check_eval_data, _load_eval_data
-from ._run_folder import _prepare_out, _record_outputs, _report_files
+from ._run_folder import _prepare_out, _record_outputs, _report_files, _staged_run
 
 
 def cmd_evaluate(args):
@@ -41,10 +41,13 @@ def cmd_evaluate(args):
         return 0
     from ..metrics import write_report
 
-    report = write_report(
-        model, X, y, out, data_info=info, target_names=card.target_names
-    )
-    _record_outputs(out, _report_files(out))
+    # The previous run's files are replaced only once the report is written.
+    with _staged_run(out) as stage:
+        report = write_report(
+            model, X, y, stage.path, data_info=info, target_names=card.target_names
+        )
+        _record_outputs(stage.path, _report_files(stage.path))
+    report = out / report.relative_to(stage.path)
     print(f"accuracy {accuracy:.4f} on {len(y)} images; report: {report}")
     return 0
 

@@ -1,18 +1,25 @@
 """The run folder ``--out``: its manifest, and every file written into it.
 
 Every file a command writes into its ``--out`` folder is listed in the
-folder's manifest, ``.skfashion-manifest.json``; ``--overwrite`` removes
-only the files listed there and never anything else in the folder. Files
-are written atomically, through :func:`skfashion.utils.atomic_write_path`,
-and the temporary files of a killed write are removed by the next run.
+folder's manifest, ``.skfashion-manifest.json``; ``--overwrite`` replaces
+or removes only the files listed there and never anything else in the
+folder. A run writes its results into a hidden staging folder inside
+``--out`` (:func:`_staged_run`); only once it has succeeded do they replace
+the previous run's files, so a failed or interrupted run leaves those as
+they were. Files are written atomically, through
+:func:`skfashion.utils.atomic_write_path`, and the temporary files and
+staging folders of a killed run are removed by the next run.
 """
 
+import contextlib
 import csv
+import io
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
+import sys
 from pathlib import Path
 
 from .. import __version__
@@ -32,6 +39,10 @@ _TEMP_TARGETS = {"model.skf", "cv_results.csv", MANIFEST}
 
 #: Hidden folder write_report assembles a report in (REPORT_TMP_PREFIX).
 _REPORT_TEMP = re.compile(r"\.report\.tmp-[0-9a-f]{12}")
+#: Hidden folder a run writes its results into before they replace the
+#: previous run's (see _staged_run).
+_STAGE_PREFIX = ".run.tmp-"
+_STAGE_TEMP = re.compile(r"\.run\.tmp-[0-9a-f]{12}")
 
 
 def _is_own_temp(path, *, in_cache=False):
@@ -42,7 +53,9 @@ def _is_own_temp(path, *, in_cache=False):
     """
     if path.is_symlink():
         return False
-    if not in_cache and _REPORT_TEMP.fullmatch(path.name):
+    if not in_cache and (
+        _REPORT_TEMP.fullmatch(path.name) or _STAGE_TEMP.fullmatch(path.name)
+    ):
         return path.is_dir()
     match = _TEMP_FILE.fullmatch(path.name)
     if match is None or not path.is_file():
@@ -61,7 +74,7 @@ def _remove_stale_temps(out):
             if not _is_own_temp(path, in_cache=in_cache):
                 continue
             if path.is_dir():
-                # A report being assembled: only skfashion's files are in it.
+                # A report or run being staged: only skfashion's files are in it.
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
@@ -69,18 +82,30 @@ def _remove_stale_temps(out):
 
 def _check_writable(out):
     """Fail now, before any training, if results cannot be written."""
+    from ..utils import probe_writable
+
     for folder in (out, *(out / name for name in _SUBFOLDERS)):
         if folder != out and not folder.is_dir():
             continue
         try:
-            fd, probe = tempfile.mkstemp(dir=folder, prefix=".skfashion-probe-")
-            os.close(fd)
-            os.unlink(probe)
+            probe_writable(folder)
         except OSError as exc:
             raise UserError(
                 f"--out {out}: cannot write into {folder} ({exc.strerror or exc}); "
                 "choose another --out folder or fix its permissions"
             ) from None
+
+
+def _check_subfolders(out):
+    """Refuse ``cache`` or ``figures`` in ``out`` that are not plain folders."""
+    for name in _SUBFOLDERS:
+        path = out / name
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            raise UserError(
+                f"--out {out}: {path} exists and is not a folder (or is a "
+                "symbolic link), so skfashion cannot write its files there; "
+                "move it away or choose another --out folder"
+            )
 
 
 def _safe_relative(out, rel):
@@ -171,10 +196,11 @@ def _prepare_out(out, *, overwrite, resume=False):
     """Check and create the run folder ``out``, before any work is done.
 
     It must be writable (as must its ``cache`` and ``figures`` folders).
-    Temporary files left by an interrupted save are removed. With
-    ``overwrite``, the files of the previous run listed in the manifest are
-    removed (the fit cache is kept when ``resume``); anything else in the
-    folder is left alone.
+    Temporary files left by an interrupted save are removed. A folder that
+    holds files of the names skfashion writes, which its manifest does not
+    list, is refused. Nothing of the previous run is removed here: with
+    ``overwrite``, its files are replaced only once the new run has
+    succeeded (:func:`_staged_run`).
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -193,16 +219,132 @@ def _prepare_out(out, *, overwrite, resume=False):
             f"--out {out}: cannot create the folder ({exc.strerror or exc}); "
             "choose another --out folder"
         ) from None
+    _check_subfolders(out)
     _check_writable(out)
     _remove_stale_temps(out)
-    if overwrite:
-        # --resume keeps the fit cache, so the search continues from it.
-        keep_cache = bool(resume)
-        _remove_listed(
-            out, select=lambda rel: not (keep_cache and rel.startswith("cache/"))
-        )
     _refuse_foreign_outputs(out)
     return out
+
+
+class _Stage:
+    """The staging folder of a run (``path``), and what it prints at the end."""
+
+    def __init__(self, out):
+        self.out = out
+        self.path = out / f"{_STAGE_PREFIX}{secrets.token_hex(6)}"
+        self._held = io.StringIO()
+
+    @contextlib.contextmanager
+    def hold_stdout(self):
+        """Keep what the block prints until the results are in place.
+
+        The staging folder's path in it then reads as ``out``'s.
+        """
+        with contextlib.redirect_stdout(self._held):
+            yield
+
+    def show_held(self):
+        text = self._held.getvalue()
+        sys.stdout.write(text.replace(str(self.path), str(self.out)))
+        sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def _staged_run(out, *, keep_cache=False):
+    """Stage a run's results in a hidden folder; replace the old ones on success.
+
+    Yields a :class:`_Stage` whose empty folder ``path``, inside ``out``,
+    the run writes its results into, listing them in that folder's own
+    manifest (as :func:`_record_outputs` does). When the block succeeds,
+    its files replace the previous run's: the files of ``out``'s manifest
+    that the new run does not write are removed, except the fit cache when
+    ``keep_cache``. When it fails or is interrupted, the previous run's
+    files stay as they were and the staged results are dropped, except
+    fit-cache entries, which join ``out/cache`` so that ``--resume``
+    continues from them.
+    """
+    stage = _Stage(out)
+    stage.path.mkdir()
+    try:
+        yield stage
+        _record_cache_entries(out)
+        _commit_stage(out, stage.path, keep_cache=keep_cache)
+    except BaseException:
+        _keep_cache_entries(out, stage.path)
+        raise
+    finally:
+        shutil.rmtree(stage.path, ignore_errors=True)
+    stage.show_held()
+
+
+def _commit_stage(out, stage, *, keep_cache):
+    """Move the staged results into ``out``; remove what they supersede."""
+    new = _read_manifest(stage)
+    old = _read_manifest(out)
+    kept = [rel for rel in old if keep_cache and rel.startswith("cache/")]
+    targets = {}
+    for rel in new:
+        target = _safe_relative(out, rel)
+        if target is None or (target.exists() and not target.is_file()):
+            raise UserError(
+                f"--out {out}: cannot put {rel} in place, a folder or link is "
+                "in the way; move it away and run again"
+            )
+        if os.path.lexists(target) and rel not in old:
+            # Put there during the run: not skfashion's, so never replaced.
+            _refuse_foreign_outputs(out, [rel])
+        targets[rel] = target
+    # Everything in the folder stays listed while files move, so that a
+    # crash midway leaves nothing a later --overwrite would refuse.
+    _write_manifest(out, [*old, *new])
+    for rel, target in targets.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(stage / rel, target)
+    for rel in set(old) - set(new) - set(kept):
+        path = _safe_relative(out, rel)
+        if path is not None and (path.is_symlink() or path.is_file()):
+            path.unlink(missing_ok=True)
+    _write_manifest(out, [*kept, *new])
+
+
+def _cache_entry_names(folder):
+    """Names of the fit-cache entries in ``folder`` (none if it is missing)."""
+    try:
+        return [
+            p.name
+            for p in folder.iterdir()
+            if _CACHE_ENTRY.fullmatch(p.name) and p.is_file() and not p.is_symlink()
+        ]
+    except OSError:
+        return []
+
+
+def _record_cache_entries(out):
+    """List in the manifest the fit-cache entries a search wrote in ``out``."""
+    names = [] if (out / "cache").is_symlink() else _cache_entry_names(out / "cache")
+    if names:
+        _record_outputs(out, [f"cache/{name}" for name in names])
+
+
+def _keep_cache_entries(out, stage):
+    """Move the fit-cache entries of a failed staged run into ``out/cache``.
+
+    Entries are found by their key, so they sit beside the previous run's
+    without harm; a file of the same name that skfashion did not list is
+    never replaced.
+    """
+    try:
+        names = _cache_entry_names(stage / "cache")
+        listed = set(_read_manifest(out))
+        if names:
+            (out / "cache").mkdir(exist_ok=True)
+        for name in names:
+            rel = f"cache/{name}"
+            if not os.path.lexists(out / rel) or rel in listed:
+                os.replace(stage / rel, out / rel)
+        _record_cache_entries(out)
+    except OSError:
+        pass  # the search trains them again; the old results are intact
 
 
 def _output_names():
@@ -219,17 +361,18 @@ def _output_names():
     ]
 
 
-def _refuse_foreign_outputs(out):
+def _refuse_foreign_outputs(out, names=None):
     """Refuse ``out`` if a file skfashion would write there is not its own.
 
     Only files listed in the manifest are skfashion's: a file of the same
     name that it does not list (the user's own ``report.html``, say) is
-    never replaced, with or without --overwrite.
+    never replaced, with or without --overwrite. ``names`` are the files
+    to check (by default, every name a command may write).
     """
     listed = set(_read_manifest(out))
     foreign = [
         rel
-        for rel in _output_names()
+        for rel in (_output_names() if names is None else names)
         if rel not in listed and os.path.lexists(out / rel)
     ]
     if foreign:

@@ -6,7 +6,7 @@ from ._console import UserError, _keras_verbosity, _note, _say
 from ._data import _check_color_mode_use, _check_training_data, _load_data
 from ._params import _data_defaults_notice, _make_estimator, _parse_params
 from ._results import _finish
-from ._run_folder import _prepare_out
+from ._run_folder import _prepare_out, _staged_run
 
 
 def cmd_train(args):
@@ -31,19 +31,22 @@ def cmd_train(args):
         _note(_data_defaults_notice("train", estimator, given))
     estimator.set_params(verbose=_keras_verbosity(args))
     _say(args, f"training {type(estimator).__name__} on {len(y)} images")
-    start = time.perf_counter()
-    estimator.fit(X, y)
-    timings = {"fit_seconds": round(time.perf_counter() - start, 2)}
-    estimator.set_params(verbose=0)
-    _finish(
-        args,
-        estimator,
-        X_test,
-        y_test,
-        out,
-        X_train=X,
-        target_names=names,
-        data_info=info,
-        timings=timings,
-    )
+    # The previous run's files are replaced only once this one has succeeded.
+    with _staged_run(out) as stage:
+        start = time.perf_counter()
+        estimator.fit(X, y)
+        timings = {"fit_seconds": round(time.perf_counter() - start, 2)}
+        estimator.set_params(verbose=0)
+        with stage.hold_stdout():
+            _finish(
+                args,
+                estimator,
+                X_test,
+                y_test,
+                stage.path,
+                X_train=X,
+                target_names=names,
+                data_info=info,
+                timings=timings,
+            )
     return 0

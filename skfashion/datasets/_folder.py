@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+from .._npy import _FILE_KINDS
 from ..exceptions import DataFileError, ImageFileError
 from ..imaging import (
     IMAGE_SUFFIXES,
@@ -16,7 +17,6 @@ from ..imaging import (
     _resize_image,
     read_image,
 )
-from ._npy import _FILE_KINDS
 
 __all__ = ["load_image_folder"]
 
@@ -56,14 +56,16 @@ def load_image_folder(
     arrays, 16-bit images ``uint16`` arrays (values up to 65535, so the
     estimators' ``pixel_range="auto"`` reads the 0-65535 scale) and
     floating-point images (TIFF mode ``F``) ``float32`` arrays with their
-    own values. A folder that mixes depths gets the widest dtype (float32
-    over uint16 over uint8) and values are never rescaled, so:
+    own values. Values are never rescaled, so a folder must hold images of
+    one kind:
 
     * 8-bit and 16-bit images together are refused (the same value is a
       different brightness at each depth): convert them to one depth first;
-    * floating-point images with 8-bit or 16-bit ones give float32 and must
-      hold values on the integer images' scale; floating-point images all
-      within [0, 1] next to integer images with larger values are refused.
+    * floating-point images together with 8-bit or 16-bit ones are refused:
+      the scale of floating-point values (0-1, 0-255, ...) cannot be told
+      from the files, so it cannot be checked against the integer images'
+      (a dark 8-bit image whose values are all 0 or 1 would look like a
+      0-1 one). Save all the images as one kind first.
 
     Colour images are 8-bit in Pillow, so a colour image next to 16-bit
     grayscale ones counts as 8-bit and is refused too.
@@ -233,7 +235,7 @@ def _load_image_folder(
     read_mode = "grayscale" if color_mode == "grayscale" else "auto"
     images, target, filenames = [], [], []
     first = None
-    depths = {}  # bit depth -> (first file of that depth, its largest value)
+    depths = {}  # bit depth -> the first file of that depth
     for index, file in listing:
         try:
             pixels = read_image(file, color_mode=read_mode)
@@ -249,12 +251,7 @@ def _load_image_folder(
                 f"{first[1][1]}x{first[1][0]}, {file} is "
                 f"{pixels.shape[1]}x{pixels.shape[0]}; {size_advice}"
             )
-        depth = _DEPTHS[pixels.dtype]
-        top = float(pixels.max()) if pixels.size else 0.0
-        if depth not in depths:
-            depths[depth] = [file, top]
-        else:
-            depths[depth][1] = max(depths[depth][1], top)
+        depths.setdefault(_DEPTHS[pixels.dtype], file)
         images.append(pixels)
         target.append(index)
         filenames.append(str(file))
@@ -375,7 +372,7 @@ def _check_total_pixels(root, files, image_size, limit, size_advice):
 def _common_dtype(depths):
     """The dtype of a folder of images of the given bit depths, or an error."""
     if "8-bit" in depths and "16-bit" in depths:
-        (eight, _), (sixteen, _) = depths["8-bit"], depths["16-bit"]
+        eight, sixteen = depths["8-bit"], depths["16-bit"]
         raise DataFileError(
             f"Images of different bit depths: {eight} is 8-bit, {sixteen} is "
             "16-bit (colour images are read as 8-bit). skfashion does not "
@@ -385,17 +382,18 @@ def _common_dtype(depths):
             "multiplied by 257), or split the folder."
         )
     if "floating-point" in depths:
-        floats, float_top = depths["floating-point"]
-        integers = [(d, *depths[d]) for d in ("8-bit", "16-bit") if d in depths]
-        if integers and float_top <= 1.0 and integers[0][2] > 1.0:
-            depth, file, top = integers[0]
+        floats = depths["floating-point"]
+        integers = [(d, depths[d]) for d in ("8-bit", "16-bit") if d in depths]
+        if integers:
+            depth, file = integers[0]
             raise DataFileError(
-                f"Images on different pixel scales: the floating-point images "
-                f"(such as {floats}) hold values in [0, 1], the {depth} images "
-                f"(such as {file}) values up to {top:g}. skfashion does not "
-                "rescale pixel values; save the floating-point images on the "
-                f"{depth} scale (multiplied by {255 if depth == '8-bit' else 65535}), "
-                "or all images as floating-point in [0, 1]."
+                f"Images of different kinds: {floats} is floating-point, "
+                f"{file} is {depth} (colour images are read as 8-bit). skfashion "
+                "does not rescale pixel values and cannot tell which scale "
+                "floating-point values are on, so it cannot put both on one; "
+                "save all the images as one kind (for example the "
+                f"floating-point ones as {depth} images on the {depth} scale), "
+                "or split the folder."
             )
         return np.dtype(np.float32)
     if "16-bit" in depths:

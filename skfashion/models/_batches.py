@@ -112,6 +112,13 @@ class _MemmapBatches(keras.utils.PyDataset):
     ``_epoch_order`` gives the in-memory path, so a fit continued from epoch
     ``first_epoch`` sees what a straight fit sees from there on. Each batch
     reads its rows in file order and hands them on in the epoch's order.
+
+    The epoch is counted by ``on_epoch_begin``, which Keras calls once at
+    the start of every epoch. ``on_epoch_end`` is not a count: Keras also
+    calls it once before the first epoch, after reading two batches to
+    learn their shapes, which would start the fit on the second epoch's
+    order. Where Keras never calls ``on_epoch_begin``, ``on_epoch_end``
+    moves to the next epoch.
     """
 
     def __init__(self, X, y, sample_weight, *, rows, batch_size, seed, first_epoch):
@@ -120,12 +127,17 @@ class _MemmapBatches(keras.utils.PyDataset):
         self._rows = np.arange(len(X)) if rows is None else np.asarray(rows)
         self._batch_size = int(batch_size)
         self._seed = _order_seed(seed)
-        self._epoch = int(first_epoch)
-        self._shuffle()
+        self._first_epoch = int(first_epoch)
+        self._epoch = self._first_epoch
+        self._begun = 0  # epochs begun, as Keras reports them
+        self._order, self._order_epoch = None, None
 
-    def _shuffle(self):
-        order = _epoch_order(len(self._rows), self._seed, self._epoch).numpy()
-        self._order = self._rows[order]
+    def _epoch_rows(self):
+        """The rows in the current epoch's order (drawn once per epoch)."""
+        if self._order_epoch != self._epoch:
+            order = _epoch_order(len(self._rows), self._seed, self._epoch).numpy()
+            self._order, self._order_epoch = self._rows[order], self._epoch
+        return self._order
 
     def __len__(self):
         return math.ceil(len(self._rows) / self._batch_size)
@@ -135,11 +147,19 @@ class _MemmapBatches(keras.utils.PyDataset):
         # Read in file order (``rows`` sorted), then put back in the epoch's
         # order (``rows[back]``): the in-memory path's batch, image for image.
         rows, back = np.unique(
-            self._order[start : start + self._batch_size], return_inverse=True
+            self._epoch_rows()[start : start + self._batch_size],
+            return_inverse=True,
         )
         batch = (np.asarray(self._X[rows])[back], self._y[rows][back])
         return batch if self._w is None else (*batch, self._w[rows][back])
 
+    def on_epoch_begin(self):
+        self._begun += 1
+        self._epoch = self._first_epoch + self._begun - 1
+
     def on_epoch_end(self):
-        self._epoch += 1
-        self._shuffle()
+        # Set again by the next on_epoch_begin, where Keras calls it: so the
+        # call before the first epoch changes nothing.
+        self._epoch = (
+            self._first_epoch + self._begun if self._begun else self._epoch + 1
+        )

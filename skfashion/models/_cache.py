@@ -18,7 +18,6 @@ import inspect
 import json
 import os
 import re
-import tempfile
 import time
 import warnings
 
@@ -26,6 +25,7 @@ import keras
 import numpy as np
 
 from ..exceptions import CacheEntryWarning
+from ..utils import probe_writable
 from ._persistence import _json_params, read_cache_record
 
 #: Parameters that never change the trained model, left out of the key.
@@ -188,9 +188,7 @@ def _check_cache_writable(cache_dir):
     folder = os.fspath(cache_dir)
     try:
         os.makedirs(folder, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".skfashion-probe-")
-        os.close(fd)
-        os.unlink(probe)
+        probe_writable(folder)
     except OSError as exc:
         raise type(exc)(
             exc.errno,
