@@ -218,6 +218,11 @@ def test_report_renders_in_a_browser(chromium, fitted_tiny_mlp, sample_split, tm
     assert all(src.startswith("data:image/png;base64,") for src in page.images)
     assert "Headline metrics" in dom and "Classification report" in dom
     assert "T-shirt/top" in dom  # class names, from target_names
+    # Headline figures and the confusion matrix first, the parameters last.
+    assert dom.index("Headline metrics") < dom.index("Confusion matrix")
+    assert dom.index("Confusion matrix") < dom.index("Classification report")
+    assert dom.index("Classification report") < dom.index("<h2>Model</h2>")
+    assert "np.float64" not in dom
     _, width, height, distinct_rows = _screenshot(chromium, report, tmp_path, 2400)
     assert (width, height) == (1280, 2400)
     assert distinct_rows > 300, distinct_rows

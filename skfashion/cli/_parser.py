@@ -53,6 +53,17 @@ def _int_at_least(minimum, why=""):
     return parse
 
 
+def _positive_float(text):
+    """argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
 def _n_jobs(text):
     """argparse type: a non-zero integer (-1 means all cores)."""
     try:
@@ -67,12 +78,16 @@ def _n_jobs(text):
 
 
 # -------------------------------------------------------------------- help
-def _preset_help():
-    """Help of --preset, built only when help is shown (it imports Keras)."""
-    from ..model_selection import list_presets
+#: The names of skfashion.model_selection.list_presets(), written out so that
+#: --help does not import Keras and TensorFlow (seconds); a test keeps the
+#: two lists the same.
+PRESET_NAMES = ("s1-cnn", "s2-cnn", "s3-mlp", "s4-mlp", "s5-mlp", "cnn", "mlp")
 
+
+def _preset_help():
+    """Help of --preset, built only when help is shown."""
     return (
-        f"search preset, one of {', '.join(list_presets())}; by default cnn, "
+        f"search preset, one of {', '.join(PRESET_NAMES)}; by default cnn, "
         "or with --data a search sized for the data (preset_for_data)"
     )
 
@@ -238,6 +253,14 @@ def _add_tune(sub, common, data):
         metavar="NAME=VALUE",
         help="fixed estimator parameter of the preset, repeatable (e.g. "
         "horizontal_flip=False); not one the preset searches",
+    )
+    p.add_argument(
+        "--budget",
+        type=_positive_float,
+        metavar="FITS",
+        help="most default fits (trainings of the defaults for their full epochs "
+        "on all the images) the halving search and its refit may cost; the plan "
+        "is printed before any training",
     )
     p.add_argument(
         "--resume", action="store_true", help="continue an interrupted search in --out"

@@ -14,11 +14,12 @@ from .._sklearn_privates import HasMethods, validate_params
 from ..model_selection import (
     ranking_score_name,
     search_results_table,
+    tuning_gain,
 )
 from ..utils import to_jsonable
 from ._evaluate import HEADLINE_METRICS, _check_evaluation_input, evaluate
 from ._report_figures import FIGURE_FILES, make_figures
-from ._report_html import render_html
+from ._report_html import plain_repr, render_html
 
 __all__ = ["report_files", "write_report"]
 
@@ -245,13 +246,17 @@ def write_report(
       decimals);
     - ``figures/*.png``: the figures of the page.
 
-    The page shows the headline metrics, the model and its parameters
-    (non-default ones highlighted), the data provenance, timings, the
-    classification report, per-class ROC-AUC, the most confused classes, the
-    confusion matrix (counts and normalised), one-vs-rest ROC and
-    precision-recall curves, the training curves (when the model has a
-    ``history_``), the most confident mistakes (for image data) and, with
-    ``search``, its best candidates and score against each parameter.
+    The page shows, in this order, the headline metrics, the confusion
+    matrix (counts and normalised), with ``search`` "Did tuning pay?" (the
+    defaults against the chosen candidate on the search's own folds, see
+    :func:`~skfashion.model_selection.tuning_gain`), the classification
+    report, per-class ROC-AUC, the most confused classes, one-vs-rest ROC
+    and precision-recall curves, the training curves (when the model has a
+    ``history_``), the most confident mistakes (for image data), with
+    ``search`` its best candidates and score against each parameter, and
+    last the model and its parameters (non-default ones highlighted,
+    numbers rounded to 4 significant digits), the data provenance and the
+    timings.
 
     Everything is computed before anything is written, so bad input raises
     without creating ``out_dir``. The files are written to a hidden folder
@@ -351,7 +356,7 @@ def write_report(
             ),
             "params": to_jsonable(params),
             "changed_params": _changed_params(estimator, params),
-            "repr": repr(estimator),
+            "repr": plain_repr(repr(estimator)),
         },
         data_info=to_jsonable(data_info),
         timings=to_jsonable(timings or {}),
@@ -391,6 +396,8 @@ def _search_info(search):
             k[len("param_") :] for k in results if k.startswith("param_")
         ],
         "top": search_results_table(search, top=10),
+        # "Did tuning pay?": on the search's own folds, never the test split.
+        "tuning_gain": tuning_gain(search),
     }
 
 

@@ -2,11 +2,17 @@
 
 import base64
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _MAX_LIST_ITEMS = 20
+#: Figures shown right after the headline metrics.
+_FIRST_FIGURES = ("confusion_matrix.png", "confusion_matrix_normalized.png")
+# ``np.float64(0.0043)``-style reprs of NumPy scalars, and long decimals.
+_NUMPY_SCALAR = re.compile(r"np\.(?:float|int|uint)\d*\(([^()]*)\)")
+_LONG_DECIMAL = re.compile(r"(?<![\w.])-?\d+\.\d{5,}(?:e[-+]?\d+)?(?![\w.])")
 
 
 def fmt(value):
@@ -26,8 +32,47 @@ def timing_label(key):
     return key.replace("_", " ")
 
 
+def _rounded(value):
+    """``value`` with its floats to 4 significant digits (lists, dicts too)."""
+    if isinstance(value, float):
+        return float(f"{value:.4g}")
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
 def _param_text(value):
-    return value if isinstance(value, str) else json.dumps(value)
+    """A parameter's value for people: plain JSON, floats rounded."""
+    return value if isinstance(value, str) else json.dumps(_rounded(value))
+
+
+def plain_repr(text):
+    """An estimator's repr with plain, rounded numbers.
+
+    ``np.float64(0.004358712)`` becomes ``0.004359`` and any decimal of
+    more than four places is rounded to four significant digits, so the
+    repr reads like the parameters a person would type.
+
+    Examples
+    --------
+    >>> from skfashion.metrics._report_html import plain_repr
+    >>> plain_repr("CNN(learning_rate=np.float64(0.004358712), epochs=np.int64(3))")
+    'CNN(learning_rate=0.004359, epochs=3)'
+    """
+
+    def number(match):
+        raw = match.group(1) if match.re is _NUMPY_SCALAR else match.group(0)
+        try:
+            value = float(raw)
+        except ValueError:
+            return match.group(0)
+        if value.is_integer() and "." not in raw and "e" not in raw.lower():
+            return raw
+        return f"{value:.4g}"
+
+    return _LONG_DECIMAL.sub(number, _NUMPY_SCALAR.sub(number, text))
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +110,12 @@ def render_html(data, figures, *, headline_metrics, metrics_file):
     if search is not None:
         first = (search["top"] or [{}])[0]
         extra = [k for k in ("iter", "n_resources") if k in first]
-    main = [_figure(*f) for f in figures if f[0] != "search_scores.png"]
+    first = [_figure(*f) for f in figures if f[0] in _FIRST_FIGURES]
+    main = [
+        _figure(*f)
+        for f in figures
+        if f[0] != "search_scores.png" and f[0] not in _FIRST_FIGURES
+    ]
     search_figure = next(
         (_figure(*f) for f in figures if f[0] == "search_scores.png"), None
     )
@@ -76,6 +126,7 @@ def render_html(data, figures, *, headline_metrics, metrics_file):
         skfashion_version=data["skfashion_version"],
         metrics_file=metrics_file,
         headline_metrics=headline_metrics,
+        first_figures=first,
         figures=main,
         search_figure=search_figure,
         search_extra=extra,

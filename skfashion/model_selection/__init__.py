@@ -1,5 +1,6 @@
 """Search presets and helpers around scikit-learn's hyperparameter searchers."""
 
+from ._budget import halving_cost, rung_candidates
 from ._halving import HalvingEpochsSearchCV, halving_schedule
 from ._presets import Preset, get_preset, list_presets, preset_for_data
 from ._progress import fit_search
@@ -10,7 +11,12 @@ from ._search import (
     share_cores_between_workers,
     tf_threads_for,
 )
-from ._summary import SearchScoresDisplay, ranking_score_name, search_results_table
+from ._summary import (
+    SearchScoresDisplay,
+    ranking_score_name,
+    search_results_table,
+    tuning_gain,
+)
 
 __all__ = [
     "HalvingEpochsSearchCV",
@@ -20,12 +26,15 @@ __all__ = [
     "count_fits",
     "fit_search",
     "get_preset",
+    "halving_cost",
     "halving_schedule",
     "list_presets",
     "make_search",
     "preset_for_data",
     "ranking_score_name",
+    "rung_candidates",
     "search_results_table",
     "share_cores_between_workers",
     "tf_threads_for",
+    "tuning_gain",
 ]

@@ -7,7 +7,7 @@ import tempfile
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import clone, is_classifier
+from sklearn.base import is_classifier
 from sklearn.model_selection import ParameterSampler, check_cv
 from sklearn.utils import check_random_state
 
@@ -363,40 +363,30 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         max_epochs, spaces = self._check_settings(prefix)
         self._rungs = self.planned_rungs(max_epochs)
         self._epochs_name = prefix + "epochs"
-        rng = check_random_state(self.random_state)
-        base = clone(self.estimator)
-        seed_name = prefix + "random_state"
-        if not isinstance(base.get_params()[seed_name], Integral):
-            base.set_params(**{seed_name: int(rng.randint(np.iinfo(np.int32).max))})
         self._spaces = spaces
         folder = self.cache_dir
         scratch = None
         if folder is None:
             scratch = folder = tempfile.mkdtemp(prefix="skfashion-halving-")
-        base.set_params(
-            **{
-                prefix + "cache_dir": os.fspath(folder),
-                prefix + "schedule_epochs": max_epochs,
-                prefix + "warm_start": False,
-            }
-        )
-        # The splits are drawn once: every rung must train and score on the
-        # same folds (a splitter without a fixed seed would redraw them).
-        user_estimator, user_cv = self.estimator, self.cv
-        splits = list(
-            check_cv(self.cv, y, classifier=is_classifier(base)).split(
+        # The rungs' own settings reach every fit as candidate parameters
+        # (stripped from the results afterwards), and the splits, drawn once
+        # so that every rung trains and scores on the same folds (a splitter
+        # without a fixed seed would redraw them), through evaluate_candidates:
+        # the estimator and cv parameters are left as the user set them.
+        self._fixed_params = self._rung_settings(prefix, folder, max_epochs)
+        self._splits = list(
+            check_cv(self.cv, y, classifier=is_classifier(self.estimator)).split(
                 X, y, groups=params.get("groups")
             )
         )
-        self.estimator, self.cv = base, splits
         try:
             super().fit(X, y, **params)
         finally:
-            self.estimator, self.cv = user_estimator, user_cv
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)
+        self._strip_rung_settings()
         if hasattr(self, "best_estimator_"):
-            user = user_estimator.get_params()
+            user = self.estimator.get_params()
             self.best_estimator_.set_params(
                 **{prefix + "cache_dir": user[prefix + "cache_dir"]}
             )
@@ -405,12 +395,47 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         self.n_epochs_trained_ = self._epochs_trained()
         return self
 
+    def _rung_settings(self, prefix, folder, max_epochs):
+        """The parameters that every fit of the search gets, whatever it tries.
+
+        The fit cache in ``folder``, the learning-rate schedule of the full
+        ``max_epochs``, no warm start, and a seed drawn from
+        ``random_state`` when the estimator has no integer seed.
+        """
+        fixed = {}
+        seed_name = prefix + "random_state"
+        if not isinstance(self.estimator.get_params()[seed_name], Integral):
+            rng = check_random_state(self.random_state)
+            fixed[seed_name] = int(rng.randint(np.iinfo(np.int32).max))
+        fixed[prefix + "cache_dir"] = os.fspath(folder)
+        fixed[prefix + "schedule_epochs"] = max_epochs
+        fixed[prefix + "warm_start"] = False
+        return fixed
+
+    def _strip_rung_settings(self):
+        """Leave only the searched parameters in the results.
+
+        The settings of ``_rung_settings`` are the search's own: each row
+        of ``cv_results_["params"]`` gets back the candidate as searched,
+        and the settings' ``param_*`` columns go, except a seed that some
+        candidates search.
+        """
+        results = getattr(self, "cv_results_", None)
+        if results is None:
+            return
+        searched = set().union(*self._rung_candidates)
+        for key in set(self._fixed_params) - searched:
+            results.pop(f"param_{key}", None)
+        results["params"] = self._rung_candidates
+        if hasattr(self, "best_params_"):
+            self.best_params_ = results["params"][self.best_index_]
+
     def _initial_candidates(self):
         n = self.n_candidates
         out = []
         self._defaults_candidate = None
         if self.include_defaults:
-            defaults = self.estimator.get_params()
+            defaults = {**self.estimator.get_params(), **self._fixed_params}
             self._defaults_candidate = {k: defaults[k] for k in self._spaces[0]}
             out.append(self._defaults_candidate)
         # Sampled as scikit-learn's searchers sample them, so the same
@@ -425,7 +450,11 @@ class HalvingEpochsSearchCV(BaseSearchCV):
 
     def _run_search(self, evaluate_candidates):
         candidates = self._initial_candidates()
+        # Images of each test fold, for the standard error of a holdout
+        # score (fit has drawn the splits into self._splits).
+        self._test_fold_sizes = [len(test) for _, test in self._splits]
         self._rungs_run = []
+        self._rung_candidates = []
         previous, results = 0, None
         for rung, (planned, epochs) in enumerate(self._rungs):
             if rung > 0:
@@ -438,10 +467,14 @@ class HalvingEpochsSearchCV(BaseSearchCV):
                     flush=True,
                 )
             rung_params = [{**p, self._epochs_name: epochs} for p in candidates]
+            self._rung_candidates.extend(rung_params)
             results = evaluate_candidates(
-                rung_params,
+                [{**self._fixed_params, **p} for p in rung_params],
+                cv=check_cv(self._splits),
                 more_results={"iter": [rung] * n, "n_resources": [epochs] * n},
             )
+            # The candidates as searched, without the rungs' own settings.
+            results = {**results, "params": list(self._rung_candidates)}
             self._rungs_run.append((n, epochs))
             previous = epochs
 

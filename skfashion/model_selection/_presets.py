@@ -6,8 +6,10 @@ distributions where the study samples a range) and its protocol (folds,
 epochs, trials) as defaults of :func:`~skfashion.model_selection.make_search`.
 """
 
+import math
 from dataclasses import dataclass
 from itertools import product
+from numbers import Integral, Real
 
 from scipy.stats import loguniform, randint
 from sklearn.base import clone
@@ -19,6 +21,8 @@ from sklearn.model_selection import (
 )
 
 from ..models import KerasCNNClassifier, KerasMLPClassifier
+from ._budget import halving_cost
+from ._halving import halving_schedule
 
 # Settings that make the networks behave like the plain Keras models of the
 # studies: constant learning rate, no decoupled weight decay, the plain
@@ -61,6 +65,10 @@ class Preset:
         Epochs of a halving search's first rung (None: the last rung's
         epochs divided by ``factor`` once per rung; see
         :func:`halving_schedule`).
+    budget_fits : float or None
+        Planned cost of the preset's halving search and refit in default
+        fits (see :func:`halving_cost`), where the preset knows it (the
+        presets of :func:`preset_for_data`).
     """
 
     name: str
@@ -73,6 +81,7 @@ class Preset:
     notes: str = ""
     include_defaults: bool = False
     min_epochs: int | None = None
+    budget_fits: float | None = None
 
     @property
     def epochs(self):
@@ -289,9 +298,55 @@ _PRESETS = {p().name: p for p in (_s1, _s2, _s3, _s4, _s5, _cnn, _mlp)}
 #: Below this many search images, ``preset_for_data`` scores by 3-fold CV;
 #: from it on, by one stratified holdout of a fifth of them.
 DATA_HOLDOUT_FROM = 5000
+#: Most candidates of ``preset_for_data``; fewer where a budget asks for it.
+DATA_MAX_CANDIDATES = 9
+#: Fewest candidates worth a 3-fold search (the defaults and two others);
+#: a budget that cannot pay for them falls back to the holdout.
+DATA_MIN_KFOLD_CANDIDATES = 3
 
 
-def preset_for_data(n_samples):
+def _data_protocols(n_samples):
+    """``(cv, n_splits, train_fraction)`` to try, the preferred one first."""
+    holdout = (
+        StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=0),
+        1,
+        (n_samples - math.ceil(0.2 * n_samples)) / n_samples,
+    )
+    if n_samples >= DATA_HOLDOUT_FROM:
+        return [holdout]
+    return [(StratifiedKFold(3, shuffle=True, random_state=0), 3, 2 / 3), holdout]
+
+
+def _data_plan(n_samples, epochs, budget):
+    """``(cv, n_candidates, cost)`` of the data preset within ``budget``."""
+    protocols = _data_protocols(n_samples)
+
+    def cost(n, n_splits, fraction):
+        rungs = halving_schedule(n, epochs)
+        return halving_cost(
+            rungs, n_splits=n_splits, train_fraction=fraction, include_defaults=True
+        )
+
+    if budget is None:
+        cv, n_splits, fraction = protocols[0]
+        n = DATA_MAX_CANDIDATES
+        return cv, n, cost(n, n_splits, fraction)
+    for cv, n_splits, fraction in protocols:
+        fewest = DATA_MIN_KFOLD_CANDIDATES if n_splits > 1 else 2
+        for n in range(DATA_MAX_CANDIDATES, fewest - 1, -1):
+            planned = cost(n, n_splits, fraction)
+            if planned <= budget:
+                return cv, n, planned
+    _, n_splits, fraction = protocols[-1]
+    raise ValueError(
+        f"budget={budget!r} default fits cannot pay for a search on "
+        f"{n_samples:,} images: the smallest plan (2 candidates on a holdout, "
+        f"then the refit) costs {cost(2, n_splits, fraction):.2f} default fits. "
+        "Give a larger budget, or train the defaults without a search."
+    )
+
+
+def preset_for_data(n_samples, *, budget=None):
     """A CNN search preset sized for a user's data set of ``n_samples`` images.
 
     On Fashion-MNIST the defaults are the product of a long tuning; on other
@@ -304,15 +359,30 @@ def preset_for_data(n_samples):
     cannot rank candidates. ``skfashion tune --data`` uses it when no
     ``--preset`` is given.
 
+    With a ``budget`` the plan keeps to it: the preferred protocol with the
+    most candidates (at most 9) whose cost, by :func:`halving_cost`, is
+    within the budget; a small set whose 3-fold search cannot have 3
+    candidates within it falls back to the holdout.
+
     Parameters
     ----------
     n_samples : int
         Number of images the search runs on.
+    budget : float or None, default=None
+        Most default fits (trainings of the defaults for their full epochs on
+        all ``n_samples`` images) the search and its refit may cost. None:
+        9 candidates on the protocol of the data's size.
 
     Returns
     -------
     preset : Preset
-        Named ``"data"``, a halving search of 9 candidates.
+        Named ``"data"``, a halving search whose planned cost in default
+        fits is its ``budget_fits``.
+
+    Raises
+    ------
+    ValueError
+        When even 2 candidates on a holdout cost more than ``budget``.
 
     Examples
     --------
@@ -322,19 +392,35 @@ def preset_for_data(n_samples):
     ('StratifiedKFold', 'StratifiedShuffleSplit')
     >>> sorted(small.param_distributions["batch_size"], key=str)
     [16, 32, 64, 'auto']
+    >>> round(small.budget_fits, 2)
+    7.48
+    >>> plan = preset_for_data(800, budget=4)
+    >>> type(plan.cv).__name__, plan.n_iter, round(plan.budget_fits, 2)
+    ('StratifiedShuffleSplit', 9, 3.59)
     """
+    if not isinstance(n_samples, Integral) or n_samples < 2:
+        raise ValueError(
+            f"n_samples must be an integer >= 2 (the images of the search); "
+            f"got {n_samples!r}."
+        )
+    if budget is not None and (
+        not isinstance(budget, Real) or isinstance(budget, bool) or not budget > 0
+    ):
+        raise ValueError(
+            f"budget must be a positive number of default fits or None; got "
+            f"{budget!r}. For example budget=4 lets the search and its refit "
+            "cost four trainings of the defaults."
+        )
+    estimator = KerasCNNClassifier()
+    cv, n_iter, cost = _data_plan(n_samples, estimator.epochs, budget)
     batches = [b for b in (16, 32, 64) if b <= max(16, n_samples // 8)]
-    if n_samples < DATA_HOLDOUT_FROM:
-        cv = StratifiedKFold(3, shuffle=True, random_state=0)
-    else:
-        cv = StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=0)
     return Preset(
         name="data",
         description=(
             f"a CNN search sized for {n_samples:,} images of your own: batch size, "
             "learning rate, flips, batch norm and width around the defaults"
         ),
-        estimator=KerasCNNClassifier(),
+        estimator=estimator,
         param_distributions={
             "batch_size": ["auto", *batches],
             "learning_rate": loguniform(2e-3, 1.2e-2),
@@ -343,9 +429,10 @@ def preset_for_data(n_samples):
             "conv_filters": [(16, 32), (32, 64), (64, 128)],
             "dense_units": [128, 256, 512],
         },
-        n_iter=9,
+        n_iter=n_iter,
         cv=cv,
         include_defaults=True,
+        budget_fits=cost,
         notes=(
             "For data other than Fashion-MNIST; the defaults candidate reaches "
             "the last rung whatever its early rank."

@@ -129,26 +129,36 @@ def _format_seconds(s):
     )
 
 
-def _eta(costs, done, elapsed):
+def _eta(costs, done, elapsed, after=0.0):
+    """Seconds left: the fits to come and ``after``, at the pace so far."""
     if not costs or not done:
         return None
     spent = sum(costs[:done])
-    left = sum(costs[done:])
+    left = sum(costs[done:]) + after
     return elapsed / spent * left if spent else None
 
 
-def _progress_line(done, total, elapsed, best, eta=None):
+def _progress_line(done, total, elapsed, best, eta=None, job=False):
     eta_txt = "?" if eta is None else _format_seconds(eta)
     best_txt = "-" if best is None else f"{best:.4f}"
     of = f"/{total}" if total else ""
+    label = "job eta" if job else "eta"
     return (
-        f"fits {done}{of}  elapsed {_format_seconds(elapsed)}  eta {eta_txt}  "
+        f"fits {done}{of}  elapsed {_format_seconds(elapsed)}  {label} {eta_txt}  "
         f"best mean CV score {best_txt}"
     )
 
 
 def fit_search(
-    search, X, y=None, *, verbose=1, stream=None, interval=0.5, **fit_params
+    search,
+    X,
+    y=None,
+    *,
+    verbose=1,
+    stream=None,
+    interval=0.5,
+    after=0.0,
+    **fit_params,
 ):
     """Fit a scikit-learn search while showing its progress.
 
@@ -165,6 +175,10 @@ def fit_search(
         Where to write; defaults to ``sys.stderr``.
     interval : float, default=0.5
         Seconds between updates.
+    after : float, default=0.0
+        Work that follows the search (a refit, a report), in epochs of one
+        training fold, for an ETA of the whole job (shown as ``job eta``)
+        rather than of the search alone.
     **fit_params : dict
         Passed to ``search.fit``.
 
@@ -206,12 +220,23 @@ def fit_search(
                 bar.n = done
                 if best is not None:
                     bar.set_postfix(best_mean_cv=f"{best:.4f}", refresh=False)
+                if after and done:
+                    left = _eta(costs, done, time.perf_counter() - start, after)
+                    if left is not None:
+                        bar.set_description(
+                            f"search (job eta {_format_seconds(left)})", refresh=False
+                        )
                 bar.refresh()
             elif done != last_done:
                 elapsed = time.perf_counter() - start
                 print(
                     _progress_line(
-                        done, total, elapsed, best, _eta(costs, done, elapsed)
+                        done,
+                        total,
+                        elapsed,
+                        best,
+                        _eta(costs, done, elapsed, after),
+                        job=bool(after),
                     ),
                     file=stream,
                     flush=True,

@@ -318,3 +318,161 @@ def _plot_parameter(ax, results, name, scores, iters, best, resource):
 
 
 # ---------------------------------------------------------------- parameters
+def _same_params(a, b):
+    """Whether two candidates' parameters are equal (values compared with ==)."""
+    if set(a) != set(b):
+        return False
+    try:
+        return all(bool(np.all(a[k] == b[k])) for k in a)
+    except (TypeError, ValueError):
+        return repr(sorted(a.items())) == repr(sorted(b.items()))
+
+
+def _defaults_rows(search, rows):
+    """Rows among ``rows`` whose candidate is the estimator's own values."""
+    results = search.cv_results_
+    epochs_name = getattr(search, "_epochs_name", None)
+    own = search.estimator.get_params(deep=True)
+    found = []
+    for i in rows:
+        params = {k: v for k, v in results["params"][i].items() if k != epochs_name}
+        if all(k in own for k in params) and _same_params(
+            params, {k: own[k] for k in params}
+        ):
+            found.append(int(i))
+    return found
+
+
+def _gain_se(d_folds, w_folds, winner, defaults, n_holdout):
+    """Standard error of winner - defaults, and how it was computed."""
+    k = len(d_folds)
+    if k > 1:
+        diffs = np.asarray(w_folds) - np.asarray(d_folds)
+        return float(np.std(diffs, ddof=1) / math.sqrt(k)), (
+            f"standard error of the {k} per-fold differences"
+        )
+    if not n_holdout:
+        return None, "unknown: the holdout's size is not recorded"
+    var = sum(
+        min(max(p, 0.0), 1.0) * (1 - min(max(p, 0.0), 1.0)) for p in (winner, defaults)
+    )
+    return float(math.sqrt(var / n_holdout)), (
+        f"approximation: binomial SE sqrt(p(1-p)/n) of each score on the "
+        f"holdout of {n_holdout} images, combined as sqrt(se1^2 + se2^2) "
+        "(as if the two were independent and the score an accuracy)"
+    )
+
+
+def _gain_verdict(out):
+    diff, se = out["difference"], out["standard_error"]
+    if out["winner_is_defaults"]:
+        return "The defaults won: the search chose them; tuning did not pay here."
+    who = "The tuned candidate" if diff > 0 else "The defaults"
+    text = (
+        f"{who} scored higher by {abs(diff):.4f}"
+        if diff != 0
+        else "The tuned candidate and the defaults scored the same"
+    )
+    if se is None:
+        return text + "; its standard error is unknown."
+    if out["exceeds_2se"]:
+        return text + f", more than 2 SE ({2 * se:.4f}): a real difference."
+    return text + f", within 2 SE ({2 * se:.4f}): not a clear difference."
+
+
+def tuning_gain(search, *, n_holdout=None):
+    """Did tuning pay? The defaults against the winner on the search's folds.
+
+    Compares, in the last rung (at the same epochs) of a fitted search, the
+    candidate made of the estimator's own values (the defaults candidate of
+    ``include_defaults``) with the chosen candidate, on the search's own
+    cross-validation folds or holdout only: never on a test split. The
+    standard error of the difference is that of the per-fold differences
+    for k-fold CV; for a holdout it is approximated from the binomial
+    standard error of each score.
+
+    Parameters
+    ----------
+    search : fitted BaseSearchCV
+        Single-metric search, e.g. :class:`HalvingEpochsSearchCV` with
+        ``include_defaults=True``.
+    n_holdout : int or None, default=None
+        Images of the holdout, for a one-split search that does not record
+        them (:class:`HalvingEpochsSearchCV` does).
+
+    Returns
+    -------
+    gain : dict
+        ``available`` (bool); when False, ``reason``. Otherwise
+        ``defaults_score``, ``winner_score``, ``difference`` (winner minus
+        defaults), ``standard_error`` (None when unknown), ``se_method``,
+        ``n_splits``, ``n_holdout``, ``epochs`` (of the last rung, None
+        outside halving), ``defaults_index`` and ``winner_index`` (rows of
+        ``cv_results_``), ``winner_params``, ``winner_is_defaults``,
+        ``exceeds_2se`` and ``verdict`` (one sentence). JSON-safe.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skfashion.datasets import load_fashion_mnist_sample
+    >>> from skfashion.model_selection import tuning_gain
+    >>> X, y = load_fashion_mnist_sample(return_X_y=True)
+    >>> search = GridSearchCV(GaussianNB(), {"var_smoothing": [1e-9, 0.1]},
+    ...                       cv=3).fit(X, y)
+    >>> gain = tuning_gain(search)
+    >>> gain["winner_params"], round(gain["difference"], 4)
+    ({'var_smoothing': 0.1}, 0.1229)
+    >>> round(gain["standard_error"], 4), gain["exceeds_2se"]
+    (0.0277, True)
+    """
+    check_is_fitted(search, "cv_results_")
+    results = search.cv_results_
+    suffix = ranking_score_name(search)
+    n = len(results["params"])
+    iters = np.asarray(results.get("iter", np.zeros(n, dtype=int)))
+    last = np.flatnonzero(iters == iters.max())
+    scores = np.asarray(results[f"mean_test_{suffix}"], dtype=float)
+    winner = getattr(search, "best_index_", None)
+    if winner is None or winner not in last:
+        winner = int(last[np.nanargmax(scores[last])])
+    defaults = _defaults_rows(search, last)
+    if not defaults:
+        earlier = _defaults_rows(search, np.flatnonzero(iters != iters.max()))
+        why = (
+            "the defaults candidate was dropped before the last rung "
+            "(include_defaults=False), so it was not trained as long as the winner"
+            if earlier
+            else "the defaults candidate (the estimator's own values of the "
+            "searched parameters) was not part of the search"
+        )
+        return {"available": False, "reason": f"Comparison unavailable: {why}."}
+    d = defaults[0]
+    n_splits = int(getattr(search, "n_splits_", 1))
+    folds = [f"split{k}_test_{suffix}" for k in range(n_splits)]
+    d_folds = [float(results[f][d]) for f in folds]
+    w_folds = [float(results[f][winner]) for f in folds]
+    if n_holdout is None and n_splits == 1:
+        sizes = getattr(search, "_test_fold_sizes", None)
+        n_holdout = sizes[0] if sizes else None
+    se, how = _gain_se(d_folds, w_folds, scores[winner], scores[d], n_holdout)
+    out = {
+        "available": True,
+        "defaults_score": float(scores[d]),
+        "winner_score": float(scores[winner]),
+        "difference": float(scores[winner] - scores[d]),
+        "standard_error": se,
+        "se_method": how,
+        "n_splits": n_splits,
+        "n_holdout": None if n_splits > 1 else n_holdout,
+        "epochs": to_jsonable(results["n_resources"][winner])
+        if "n_resources" in results
+        else None,
+        "defaults_index": d,
+        "winner_index": int(winner),
+        "winner_params": to_jsonable(results["params"][winner]),
+        "winner_is_defaults": int(winner) in defaults,
+    }
+    out["exceeds_2se"] = bool(se is not None and abs(out["difference"]) > 2 * se)
+    out["verdict"] = _gain_verdict(out)
+    return out
