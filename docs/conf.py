@@ -98,8 +98,6 @@ def _skip_foreign_members(app, what, name, obj, skip, options):
     """Document only the members that skfashion itself defines."""
     if skip or what != "class":
         return None
-    if name == "partial_fit":
-        return True  # hidden on purpose: the estimators train with ``fit`` only
     module = getattr(obj, "__module__", None) or getattr(
         getattr(obj, "fget", None), "__module__", None
     )

@@ -286,6 +286,32 @@ def test_sklearn_private_classes():
         assert hasattr(privates, name)
 
 
+def test_sklearn_callback_api_privates():
+    # Where scikit-learn has the callback API (feature-detected), skfashion
+    # opens a fit's task tree with CallbackSupportMixin._init_callback_context
+    # and finds it, deep in the fit, as _callback_fit_ctx.
+    import skfashion._sklearn_privates as privates
+
+    if not privates.HAS_SKLEARN_CALLBACKS:
+        assert not hasattr(privates.CallbackSupportMixin, "set_callbacks")
+        return
+    mixin = privates.CallbackSupportMixin
+    assert {"self", "task_name", "max_subtasks"} <= set(
+        _parameter_names(mixin._init_callback_context)
+    )
+    source = inspect.getsource(mixin._init_callback_context)
+    assert "self._callback_fit_ctx =" in source
+
+    class _Estimator(mixin):
+        pass
+
+    est = _Estimator()
+    assert privates.fit_callback_context(est) is None
+    context = privates.init_callback_context(est, task_name="fit", max_subtasks=2)
+    assert privates.fit_callback_context(est) is context
+    assert context.task_name == "fit" and context.max_subtasks == 2
+
+
 # ------------------------------------------------------- TensorFlow/Keras
 def test_tensorflow_determinism_switches():
     from skfashion import _keras_privates as privates

@@ -13,7 +13,9 @@ scikit-learn protocol. Its other jobs live in their own modules:
 - ``_params``: parameter constraints and SciKeras-style routed parameters;
 - ``_network``: building and compiling the Keras network;
 - ``_batches``: the validation split and the mini-batches of a fit;
-- ``_callbacks``: the Keras callbacks of a fit;
+- ``_callbacks``: the Keras callbacks of a fit, and scikit-learn's
+  callbacks (``set_callbacks``);
+- ``_partial``: ``partial_fit``, one epoch per call;
 - ``_cache``: the fit cache (``cache_dir``);
 - ``_inference``: batched prediction and test-time augmentation;
 - ``_state``: the table of fitted attributes, and pickling;
@@ -28,20 +30,19 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import ClassifierTags, compute_sample_weight
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from .._keras_privates import disable_op_determinism, op_determinism_enabled
-from .._sklearn_privates import _check_feature_names, _check_sample_weight
+from .._sklearn_privates import (
+    CallbackSupportMixin,
+    _check_feature_names,
+    _check_sample_weight,
+    with_callbacks,
+)
 from ..exceptions import CacheEntryWarning
 from ..utils import resolve_image_shape
 from . import _state
-from ._batches import (
-    _epoch_batches,
-    _MemmapBatches,
-    _memory_mapped,
-    validation_indices,
-)
+from ._batches import _epoch_batches, _MemmapBatches, _memory_mapped, validation_indices
 from ._cache import (
     _check_cache_writable,
     _remove_stale_temps,
@@ -49,7 +50,14 @@ from ._cache import (
     load_shorter,
     load_stored,
 )
-from ._callbacks import _StopOnNonFiniteLoss, check_callbacks, training_callbacks
+from ._callbacks import (
+    _StopOnNonFiniteLoss,
+    begin_fit_task,
+    check_callbacks,
+    end_fit_task,
+    epoch_tasks,
+    training_callbacks,
+)
 from ._inference import _inference_function as _inference_function
 from ._inference import check_tta, predict_batched, tta_kind, tta_views
 from ._input import (
@@ -62,6 +70,7 @@ from ._input import (
 from ._layers import skip_single_replica_all_reduce
 from ._network import _NetworkMixin
 from ._params import COMMON_CONSTRAINTS, _RoutedParamsMixin
+from ._partial import _PartialFitMixin, keep_seed_states
 from ._persistence import (
     check_saveable_labels,
     check_storable_network,
@@ -80,7 +89,13 @@ from ._tracing import quiet_retracing
 # module at each call, so a test can still replace them here.
 
 
-class _BaseImageClassifier(_RoutedParamsMixin, _NetworkMixin, KerasClassifier):
+class _BaseImageClassifier(
+    _RoutedParamsMixin,
+    _NetworkMixin,
+    _PartialFitMixin,
+    CallbackSupportMixin,
+    KerasClassifier,
+):
     """Base class: scikit-learn classifier over a Keras network.
 
     Subclasses implement ``_build_network(inputs, seeds)`` returning the last
@@ -124,6 +139,25 @@ class _BaseImageClassifier(_RoutedParamsMixin, _NetworkMixin, KerasClassifier):
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
+
+    def __sklearn_validate_model__(self):
+        """Check that this fitted estimator is whole before it is used.
+
+        Runs :func:`~skfashion.models.load_model`'s checks of a model file
+        on the estimator itself (see ``_state.validate_fitted``). Raises
+        ``NotFittedError`` if it is not fitted, and ``ModelFileError``
+        naming the field if its fitted state is inconsistent.
+
+        Examples
+        --------
+        >>> from skfashion.datasets import load_fashion_mnist_sample
+        >>> from skfashion.models import KerasMLPClassifier
+        >>> X, y = load_fashion_mnist_sample(return_X_y=True)
+        >>> clf = KerasMLPClassifier(hidden_layer_sizes=(8,), epochs=1,
+        ...                          random_state=0).fit(X[:200], y[:200])
+        >>> clf.__sklearn_validate_model__()  # passes: returns None
+        """
+        _state.validate_fitted(self)
 
     # ----------------------------------------------------------------- input
     def _prepare_X(self, X, *, reset):
@@ -175,6 +209,7 @@ class _BaseImageClassifier(_RoutedParamsMixin, _NetworkMixin, KerasClassifier):
         return check_labels(y, n_samples, estimator_name=type(self).__name__)
 
     # ------------------------------------------------------------------- fit
+    @with_callbacks
     def fit(self, X, y, sample_weight=None, **kwargs):
         """Fit the network to images ``X`` and labels ``y``.
 
@@ -195,12 +230,7 @@ class _BaseImageClassifier(_RoutedParamsMixin, _NetworkMixin, KerasClassifier):
         self : object
             The fitted estimator.
         """
-        self._validate_params()
-        self._check_routed_names()
-        self._check_model_params(self.get_params(deep=False))
-        self._check_architecture()
-        self._check_class_weight()
-        self._check_callbacks()
+        self._check_fit_params()
         continuing = bool(self.warm_start) and hasattr(self, "model_")
         X = self._prepare_X(X, reset=not continuing)
         self._check_tta()  # before training, not at the first predict
@@ -214,18 +244,31 @@ class _BaseImageClassifier(_RoutedParamsMixin, _NetworkMixin, KerasClassifier):
                     f"{unseen.tolist()}; set warm_start=False to train anew."
                 )
         sample_weight = self._fit_sample_weight(X, y, sample_weight)
-        entry = None
+        n_epochs = kwargs.get("epochs", getattr(self, "fit__epochs", self.epochs))
+        context = begin_fit_task(
+            self, X, y, sample_weight, task_name="fit", n_epochs=n_epochs
+        )
+        entry, found = None, None
         with quiet_retracing():
             if not continuing:
                 entry, found = self._open_cache(X, y, sample_weight, kwargs)
-                if found == "done":
-                    return self
                 if found == "shorter":
                     # Continue the longest stored cut of the same run.
                     continuing = True
                     kwargs["epochs"] = self.epochs - self.n_iter_
-            self._train(X, y, sample_weight, kwargs, continuing, entry)
+            if found != "done":
+                self._train(X, y, sample_weight, kwargs, continuing, entry)
+        end_fit_task(self, context, X, y, sample_weight)
         return self
+
+    def _check_fit_params(self):
+        """Check the parameters before ``fit`` or ``partial_fit`` trains."""
+        self._validate_params()
+        self._check_routed_names()
+        self._check_model_params(self.get_params(deep=False))
+        self._check_architecture()
+        self._check_class_weight()
+        self._check_callbacks()
 
     def _fit_sample_weight(self, X, y, sample_weight):
         """``sample_weight`` checked, times the weights of ``class_weight``."""
@@ -337,10 +380,13 @@ class _BaseImageClassifier(_RoutedParamsMixin, _NetworkMixin, KerasClassifier):
             X, y, sample_weight, train, initial_epoch, kwargs
         )
         user_callbacks = self._fit_callbacks
+        incremental = getattr(self, "_incremental", False)  # partial_fit
+        tasks = epoch_tasks(self)  # scikit-learn's callbacks, if any
         self._fit_callbacks = (
             [_StopOnNonFiniteLoss(self)]
             + list(user_callbacks)
-            + training_callbacks(self, val is not None)
+            + training_callbacks(self, val is not None, incremental=incremental)
+            + ([] if tasks is None else [tasks])
         )
         if self.verbose == 0:
             kwargs.setdefault("verbose", 0)
@@ -365,7 +411,12 @@ class _BaseImageClassifier(_RoutedParamsMixin, _NetworkMixin, KerasClassifier):
         self.n_iter_ = len(self.history_["loss"])
         steps = self.n_iter_ * math.ceil(self._n_train() / batch_size)
         if needs_batch_norm_recompute(self.model_, steps):
-            recompute_batch_norm(self.model_, source, rows=train, batch_size=batch_size)
+            # partial_fit: the next call's dropout and augmentation draws
+            # must be those the next epoch of one fit would make.
+            with keep_seed_states(self.model_, keep=incremental):
+                recompute_batch_norm(
+                    self.model_, source, rows=train, batch_size=batch_size
+                )
 
     def _training_batches(self, X, y, sample_weight, train, initial_epoch, kwargs):
         """The training rows ``train`` (None: all) of X, y and sample_weight
@@ -539,12 +590,6 @@ class _BaseImageClassifier(_RoutedParamsMixin, _NetworkMixin, KerasClassifier):
         from sklearn.metrics import accuracy_score
 
         return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
-
-    # SciKeras' partial_fit bypasses the input checks and schedules above;
-    # hide it so that scikit-learn does not treat the estimators as online.
-    @available_if(lambda self: False)
-    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
-        """Not supported: train with :meth:`fit` and the ``epochs`` parameter."""
 
     def __repr__(self):
         # BaseEstimator's repr (changed parameters only) instead of SciKeras'

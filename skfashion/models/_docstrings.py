@@ -55,7 +55,9 @@ optimizer : {"adamw", "adam", "nadam", "sgd", "rmsprop", "adagrad", \
     epochs : int, default={epochs}
         Number of passes over the training data (with ``warm_start``, the
         passes each further :meth:`fit` adds). The resource of
-        :class:`~skfashion.model_selection.HalvingEpochsSearchCV`.
+        :class:`~skfashion.model_selection.HalvingEpochsSearchCV`. With
+        :meth:`partial_fit` (one epoch per call) the ``"cosine"`` schedule
+        spans ``epochs`` calls: set it to the number of calls.
     schedule_epochs : int or None, default=None
         Length in epochs of the ``"cosine"`` learning-rate schedule; None
         means ``epochs``. A larger value trains the first ``epochs`` epochs of

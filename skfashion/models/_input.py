@@ -7,7 +7,10 @@ after any transformer in a :class:`~sklearn.pipeline.Pipeline`; the CNN
 restores the 2-D layout inside the Keras model with a ``Reshape`` layer.
 """
 
+import inspect
+import sys
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,6 +44,56 @@ def _share_beyond(X, low, high, chunk=65536):
     return count / max(X.size, 1)
 
 
+def _stream_kind(X):
+    """What kind of stream of batches ``X`` is, or None for other input.
+
+    ``tf.data.Dataset`` and ``keras.utils.PyDataset`` are recognised only
+    when their package is already imported: otherwise X cannot be one.
+    """
+    tf = sys.modules.get("tensorflow")
+    data = getattr(tf, "data", None)
+    if data is not None and isinstance(X, data.Dataset):
+        return "tf.data.Dataset"
+    keras = sys.modules.get("keras")
+    utils = getattr(keras, "utils", None)
+    py_dataset = getattr(utils, "PyDataset", None)
+    if py_dataset is not None and isinstance(X, py_dataset):
+        return "keras.utils.PyDataset"
+    if isinstance(X, Iterator):
+        return "generator" if inspect.isgenerator(X) else "iterator"
+    return None
+
+
+def refuse_streams(X, *, estimator_name):
+    """Refuse a ``tf.data.Dataset``, a generator or a Keras ``PyDataset``.
+
+    Such input yields batches one after the other: scikit-learn can neither
+    index it (cross-validation, ``train_test_split``, the validation split)
+    nor clone it, and it has no length to check ``y`` against. The error
+    names the two ways skfashion reads data larger than memory.
+    """
+    kind = _stream_kind(X)
+    if kind is None:
+        return
+    name = type(X).__name__
+    shown = kind if name == kind else f"{kind} ({name})"
+    article = "an" if kind[0] in "aeiou" else "a"
+    raise TypeError(
+        f"{estimator_name} got X as {article} {shown}, which "
+        "yields batches one after the other: it is not data that "
+        "scikit-learn can index (cross-validation folds, train_test_split, "
+        "the validation split) or clone, so it is not accepted. Pass X as "
+        "one array of images, (n_samples, height, width[, channels]) or "
+        "(n_samples, n_features), and the labels as y. For images larger "
+        "than memory, write the batches into a .npy file created with "
+        "numpy.lib.format.open_memmap(path, mode='w+', dtype='uint8', "
+        "shape=(n_samples, height, width)) and pass "
+        "np.load(path, mmap_mode='r'), which is read batch by batch; for a "
+        "folder of image files with one subfolder per class, use "
+        "skfashion.datasets.load_image_folder(path, return_X_y=True)."
+    )
+
+
 def to_flat_images(X, *, estimator_name):
     """Validate ``X`` and return ``(X_flat, image_hw)``.
 
@@ -48,6 +101,7 @@ def to_flat_images(X, *, estimator_name):
     ``(height, width)`` for one channel, ``(height, width, channels)``
     otherwise; None for flat input.
     """
+    refuse_streams(X, estimator_name=estimator_name)
     if sp.issparse(X):
         raise TypeError(
             f"{estimator_name} does not accept sparse input (got a "

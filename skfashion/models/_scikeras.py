@@ -13,6 +13,7 @@ from numbers import Integral
 
 import numpy as np
 from scikeras.wrappers import BaseWrapper, KerasClassifier
+from sklearn import config_context
 
 __all__ = [
     "PRIVATE_NAMES",
@@ -147,8 +148,17 @@ def wrapper_fit(estimator, X, y, sample_weight=None, **kwargs):
     ``KerasClassifier.fit`` multiplies ``class_weight`` into
     ``sample_weight`` (in place) and resets ``classes_``; skfashion's ``fit``
     has done its own version of both by now.
+
+    SciKeras' fit passes X and y through its encoders (a
+    ``FunctionTransformer`` for X, an ``OrdinalEncoder`` pipeline for y),
+    which follow scikit-learn's global ``transform_output``: under
+    ``set_config(transform_output="pandas")`` the first warns on every fit
+    and the second hands Keras a DataFrame. Their output only feeds the
+    network, so the fit runs with the default (NumPy) output; the user's own
+    transformers, outside this call, keep the user's setting.
     """
-    return BaseWrapper.fit(estimator, X, y, sample_weight=sample_weight, **kwargs)
+    with config_context(transform_output="default"):
+        return BaseWrapper.fit(estimator, X, y, sample_weight=sample_weight, **kwargs)
 
 
 def restore_wrapper_state(estimator, classes, n_samples, n_features):

@@ -25,6 +25,9 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._modelfile_network import _check_network
+from ._modelfile_schema import _check_fitted
+from ._partial import network_params
 from ._scale import resolve_batch_size
 from ._scikeras import restore_wrapper_state
 
@@ -98,6 +101,10 @@ FITTED_ATTRIBUTES = (
     # Whether image_shape_ was only assumed (square) from flat features;
     # tta refuses such a shape.
     FittedAttribute("_image_shape_guessed", _SKF),
+    # The parameters the network was built from (_partial.network_params):
+    # partial_fit starts a new network when set_params has changed them.
+    # Not in the record: taken from the parameters whenever it is restored.
+    FittedAttribute("_network_params", _SKF),
     # SciKeras' fitted attributes, from its fit and its encoders' metadata.
     FittedAttribute("X_shape_", _SCIKERAS),
     FittedAttribute("X_dtype_", _SCIKERAS),
@@ -191,6 +198,7 @@ def restore_fitted_state(estimator, state, model):
         estimator, classes, state["n_samples"], state["n_features_in"]
     )
     estimator.model_ = model
+    estimator._network_params = network_params(estimator)
     estimator.history_ = {k: list(v) for k, v in state["history"].items()}
     estimator.n_iter_ = len(estimator.history_.get("loss", []))
 
@@ -217,3 +225,19 @@ def unpickled_state(estimator, state):
     vars(estimator).update(state)
     if fitted is not None:
         restore_fitted_state(estimator, *fitted)
+
+
+def validate_fitted(estimator):
+    """``__sklearn_validate_model__``: the model-file checks, on ``estimator``.
+
+    Its fitted record goes through the checks that ``load_model`` runs on
+    a file's ``estimator.json`` (``_modelfile_schema._check_fitted``), and
+    its network through the input and output check of the loaded network
+    (``_modelfile_network._check_network``); errors name the estimator
+    where they would name the file.
+    """
+    check_is_fitted(estimator)
+    where = f"{type(estimator).__name__} (fitted estimator)"
+    state = fitted_state(estimator)
+    _check_fitted(state, where)
+    _check_network(estimator.model_, state, where)
