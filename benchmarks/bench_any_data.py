@@ -6,14 +6,21 @@ stratified one-third test split; an RGB set of 32x32 patches cut from
 scikit-learn's two sample photos, 4 classes (photo x left or right half),
 with a fixed one-third test split. Columns: the CNN and MLP with their
 defaults, LogisticRegression and SVC (on pixels divided by the scale's top),
-median over seeds, and each fit's seconds. Also the quickstart snippet of
-docs/quickstart.rst as written, against LogisticRegression on its split.
+median over seeds, and each fit's seconds; and ``tune``: the search
+``skfashion tune --data ... --budget 4`` runs (``preset_for_data`` with a
+budget of 4 default fits, halving on epochs, the defaults carried to the
+last rung, the winner refit on the row's training images), seed 0, tested
+once on the row's test split, with its "Did tuning pay?" comparison on the
+search's own holdout. Also the quickstart snippet of docs/quickstart.rst
+as written, against LogisticRegression on its split.
 
 Figures in ``results/latest.json``; the table goes to ``results/any_data.json``
 and benchmarks/README.md renders it. Usage::
 
     python benchmarks/bench_any_data.py            # 3 seeds, every row
     python benchmarks/bench_any_data.py --quick    # smoke run
+    python benchmarks/bench_any_data.py --only-tune   # the tune column only,
+                                   # into the rows of results/any_data.json
 """
 
 import argparse
@@ -28,6 +35,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC
 from table import any_data_table
 
+from skfashion.model_selection import make_search, preset_for_data, tuning_gain
 from skfashion.models import KerasCNNClassifier, KerasMLPClassifier
 
 TABLE = RESULTS_DIR / "any_data.json"
@@ -102,6 +110,37 @@ def quickstart():
     return clf.score(X_test, y_test), logreg.score(X_test / 255.0, y_test)
 
 
+TUNE_BUDGET = 4.0
+
+
+def tune_row(row, *, quick, seed=0):
+    """``skfashion tune --budget 4``'s search on the row, scored once on its test."""
+    name, X_tr, y_tr, X_te, y_te, _ = row
+    preset = preset_for_data(len(X_tr), budget=TUNE_BUDGET)
+    if quick:
+        preset.estimator.set_params(epochs=2, conv_filters=(8, 16), dense_units=32)
+    search = make_search(preset, method="halving", random_state=seed)
+    start = time.perf_counter()
+    search.fit(X_tr, y_tr)
+    seconds = time.perf_counter() - start
+    gain = tuning_gain(search)
+    out = {
+        "tune": float(search.best_estimator_.score(X_te, y_te)),
+        "tune_seconds": seconds,
+        "tune_budget_fits": preset.budget_fits,
+        "tune_protocol": type(preset.cv).__name__,
+        "tune_winner_is_defaults": bool(gain.get("winner_is_defaults", False)),
+        "tune_holdout_gain": gain.get("difference"),
+        "tune_holdout_gain_se": gain.get("standard_error"),
+        "tune_best_params": {
+            k: (v if isinstance(v, (int, str, bool, type(None))) else str(v))
+            for k, v in search.best_params_.items()
+        },
+    }
+    print(json.dumps({"data": name, **out}), flush=True)
+    return out
+
+
 def run_row(row, seeds, *, quick):
     name, X_tr, y_tr, X_te, y_te, top = row
     flat_tr = X_tr.reshape(len(X_tr), -1) / top
@@ -123,6 +162,7 @@ def run_row(row, seeds, *, quick):
     ):
         acc, seconds = fit_score(make, flat_tr, y_tr, flat_te, y_te)
         out[column], out[f"{column}_seconds"] = acc, seconds
+    out.update(tune_row(row, quick=quick))
     print(json.dumps(out), flush=True)
     return out
 
@@ -139,6 +179,7 @@ def records(rows, quick_acc, quick_logreg):
             "quickstart_minus_logreg", quick_acc - quick_logreg, "fraction", target=0.0
         ),
     ]
+    out += tune_records(rows)
     if big:
         out.append(
             record(
@@ -151,14 +192,50 @@ def records(rows, quick_acc, quick_logreg):
     return out
 
 
+def tune_records(rows):
+    """The tune column against the CNN defaults and SVC of the same rows."""
+    tuned = [r for r in rows if "tune" in r]
+    out = []
+    if tuned:
+        gains = [r["tune"] - r["cnn"] for r in tuned]
+        out += [
+            record("tune_minus_default_min", min(gains), "fraction", target=0.0),
+            record(
+                "tune_minus_default_mean",
+                float(np.mean(gains)),
+                "fraction",
+                target=0.01,
+            ),
+            record(
+                "tune_minus_svc_min",
+                min(r["tune"] - r["svc"] for r in tuned),
+                "fraction",
+                target=0.0,
+            ),
+        ]
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sample, 2 epochs, 1 seed")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--only-tune",
+        action="store_true",
+        help="run only the tune column, into the stored rows of the other columns",
+    )
     args = parser.parse_args(argv)
     seeds = [0] if args.quick else list(range(args.seeds))
     sizes = [300] if args.quick else [500, 2000, 10_000]
     data = [*fashion_rows(sizes, quick=args.quick), *digits_row(), *rgb_row()]
+    if args.only_tune:
+        stored = {r["data"]: r for r in json.loads(TABLE.read_text())}
+        rows = [{**stored[row[0]], **tune_row(row, quick=False)} for row in data]
+        TABLE.write_text(json.dumps(rows, indent=1) + "\n")
+        print(any_data_table(rows))
+        report(tune_records(rows), quick=False)
+        return
     rows = [run_row(row, seeds, quick=args.quick) for row in data]
     quick_acc, quick_logreg = quickstart()
     print(any_data_table(rows))

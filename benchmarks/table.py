@@ -130,16 +130,15 @@ def selection_table(selection):
 
 def any_data_table(rows):
     """``bench_any_data.py``'s rows: test accuracy (median of seeds) and seconds."""
-    lines = [
-        "| data | training images | CNN defaults | MLP defaults "
-        "| LogisticRegression | SVC |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
+    columns = ["cnn", "mlp", "logreg", "svc"]
+    head = "| data | training images | CNN defaults | MLP defaults "
+    head += "| LogisticRegression | SVC |"
+    if all("tune" in r for r in rows):
+        columns.append("tune")
+        head += " tune --budget 4 |"
+    lines = [head, "|---|---:|" + "---:|" * len(columns)]
     for r in rows:
-        cells = [
-            f"{r[c]:.4f} ({r[c + '_seconds']:.0f} s)"
-            for c in ("cnn", "mlp", "logreg", "svc")
-        ]
+        cells = [f"{r[c]:.4f} ({r[c + '_seconds']:.0f} s)" for c in columns]
         lines.append(f"| {r['data']} | {r['n_train']:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
