@@ -176,7 +176,10 @@ def _refit_best(args, search, X_all, y_all, epochs, timings):
     """The best candidate, trained for ``epochs`` on all the training images.
 
     best_params_ include the epochs of the last rung (= epochs); the final
-    model trains for the full budget on all the training images.
+    model trains for the full budget on all the training images. They are
+    the candidate the search chose (HalvingEpochsSearchCV's
+    _select_best_index, with refit=False too): with a ``defaults_margin``,
+    the defaults unless a challenger beat them clearly.
     """
     from sklearn.base import clone
 
@@ -188,10 +191,16 @@ def _refit_best(args, search, X_all, y_all, epochs, timings):
             "verbose": _keras_verbosity(args),
         }
     )
+    best_params = search.best_params_
+    chosen = (
+        f"kept the defaults (no challenger beat them by more than "
+        f"{search.defaults_margin:g} SE), mean CV accuracy"
+        if getattr(search, "defaults_kept_", False)
+        else "best mean CV accuracy"
+    )
     _say(
         args,
-        f"best mean CV accuracy {search.best_score_:.4f} with "
-        f"{_format_params(search.best_params_)}",
+        f"{chosen} {search.best_score_:.4f} with {_format_params(best_params)}",
         f"refitting the best candidate on {len(y_all)} images for {epochs} epochs",
     )
     own = best.get_params().get("callbacks")

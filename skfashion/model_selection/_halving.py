@@ -12,6 +12,7 @@ from sklearn.model_selection import ParameterSampler, check_cv
 from sklearn.utils import check_random_state
 
 from .._sklearn_privates import BaseSearchCV, Interval
+from ._selection import keep_defaults_unless_beaten
 
 __all__ = ["HalvingEpochsSearchCV", "halving_schedule"]
 
@@ -146,6 +147,17 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         and pays late; so the final choice is made between fully trained
         candidates, the defaults among them, and the search cannot end below
         the defaults in CV.
+    defaults_margin : float or None, default=None
+        With ``include_defaults``, keep the defaults unless a challenger
+        beats them clearly: the best candidate of the last rung is chosen
+        only if its score exceeds the defaults' by more than
+        ``defaults_margin`` standard errors of the difference (as
+        :func:`tuning_gain` computes it: per-fold differences for k-fold
+        CV, the binomial approximation on a holdout); otherwise
+        ``best_index_``, ``best_params_``, ``best_score_`` and the refit
+        are the defaults'. The ranking (``rank_test_score``) is unchanged.
+        None chooses the best score, as other searchers do; without
+        ``include_defaults`` it has no effect.
     verbose : int, default=0
         Print each rung's plan (and scikit-learn's per-fit lines above 1).
     pre_dispatch : int or str, default="2*n_jobs"
@@ -158,7 +170,11 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         ``n_resources`` its epochs, as in scikit-learn's halving searchers.
     best_params_, best_score_, best_index_, best_estimator_ : as in \
 ``RandomizedSearchCV``
-        Chosen among the candidates of the last rung.
+        Chosen among the candidates of the last rung (the defaults' when
+        ``defaults_margin`` kept them).
+    defaults_kept_ : bool
+        Whether ``defaults_margin`` kept the defaults over a challenger that
+        scored higher in the last rung; False when the best score chose.
     n_candidates_ : list of int
         Candidates of each rung.
     n_resources_ : list of int
@@ -198,6 +214,7 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         "random_state": ["random_state"],
         "cache_dir": [str, os.PathLike, None],
         "include_defaults": ["boolean"],
+        "defaults_margin": [Interval(Real, 0, None, closed="left"), None],
     }
     _parameter_constraints.pop("refit")
     _parameter_constraints["refit"] = ["boolean"]
@@ -220,6 +237,7 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         random_state=None,
         cache_dir=None,
         include_defaults=False,
+        defaults_margin=None,
         verbose=0,
         pre_dispatch="2*n_jobs",
     ):
@@ -242,6 +260,7 @@ class HalvingEpochsSearchCV(BaseSearchCV):
         self.random_state = random_state
         self.cache_dir = cache_dir
         self.include_defaults = include_defaults
+        self.defaults_margin = defaults_margin
 
     # ------------------------------------------------------------ settings
     def _prefix(self):
@@ -512,15 +531,43 @@ class HalvingEpochsSearchCV(BaseSearchCV):
             previous = epochs
         return total * self.n_splits_
 
-    @staticmethod
-    def _select_best_index(refit, refit_metric, results):
+    def _select_best_index(self, refit, refit_metric, results):
         # The best candidate of the last rung, as scikit-learn's halving
-        # searchers do: earlier rungs scored shorter trainings.
+        # searchers do: earlier rungs scored shorter trainings. BaseSearchCV
+        # calls it with refit=True and refit=False alike, so best_params_
+        # (what ``skfashion tune`` refits) follow the defaults_margin rule.
+        self.defaults_kept_ = False
         last = np.flatnonzero(results["iter"] == np.max(results["iter"]))
         scores = np.asarray(results[f"mean_test_{refit_metric}"], dtype=float)[last]
         if np.all(np.isnan(scores)):
             return int(last[0])
-        return int(last[np.nanargmax(scores)])
+        best = int(last[np.nanargmax(scores)])
+        defaults = self._defaults_row(last)
+        if self.defaults_margin is None or defaults is None:
+            return best
+        sizes = self._test_fold_sizes
+        best, self.defaults_kept_ = keep_defaults_unless_beaten(
+            results,
+            refit_metric,
+            best,
+            defaults,
+            self.defaults_margin,
+            n_holdout=sizes[0] if len(sizes) == 1 else None,
+        )
+        return best
+
+    def _defaults_row(self, rows):
+        """The row among ``rows`` of the defaults candidate, or None."""
+        defaults = getattr(self, "_defaults_candidate", None)
+        if defaults is None:
+            return None
+        key = _candidate_key(defaults)
+        for i in rows:
+            params = self._rung_candidates[i]
+            params = {k: v for k, v in params.items() if k != self._epochs_name}
+            if _candidate_key(params) == key:
+                return int(i)
+        return None
 
 
 def _candidate_key(params):

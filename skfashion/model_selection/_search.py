@@ -109,6 +109,7 @@ def make_search(
     factor=3,
     min_epochs=None,
     include_defaults=None,
+    defaults_margin=None,
     refit=True,
     verbose=0,
 ):
@@ -159,6 +160,11 @@ def make_search(
     include_defaults : bool or None, default=None
         Halving: make the estimator's own values the first candidate; None
         takes the preset's choice (False for a plain estimator).
+    defaults_margin : float or None, default=None
+        Halving: keep the defaults unless a challenger beats them by more
+        than this many standard errors (see :class:`HalvingEpochsSearchCV`);
+        None takes the preset's choice (off for a plain estimator). To turn
+        a preset's off, ``set_params(defaults_margin=None)`` on the search.
     refit : bool, default=True
         Refit the best candidate on all the data.
     verbose : int, default=0
@@ -186,6 +192,7 @@ def make_search(
     if isinstance(estimator, str):
         estimator = get_preset(estimator)
     preset_defaults = use_preset_rung = False
+    preset_margin = None
     if isinstance(estimator, Preset):
         preset = estimator
         estimator = clone(preset.estimator)
@@ -193,6 +200,7 @@ def make_search(
         n_iter = preset.n_iter if n_iter is None else n_iter
         cv = preset.cv if cv is None else cv
         preset_defaults = preset.include_defaults
+        preset_margin = preset.defaults_margin
         use_preset_rung = min_epochs is None and preset.min_epochs is not None
     if param_distributions is None:
         raise ValueError("param_distributions is required for a plain estimator.")
@@ -216,6 +224,9 @@ def make_search(
             include_defaults=preset_defaults
             if include_defaults is None
             else include_defaults,
+            defaults_margin=preset_margin
+            if defaults_margin is None
+            else defaults_margin,
             **common,
         )
         if use_preset_rung:

@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._sklearn_privates import HasMethods, Interval, validate_params
 from ..utils import to_jsonable
+from ._selection import difference_se
 
 
 def ranking_score_name(search):
@@ -343,28 +344,17 @@ def _defaults_rows(search, rows):
     return found
 
 
-def _gain_se(d_folds, w_folds, winner, defaults, n_holdout):
-    """Standard error of winner - defaults, and how it was computed."""
-    k = len(d_folds)
-    if k > 1:
-        diffs = np.asarray(w_folds) - np.asarray(d_folds)
-        return float(np.std(diffs, ddof=1) / math.sqrt(k)), (
-            f"standard error of the {k} per-fold differences"
-        )
-    if not n_holdout:
-        return None, "unknown: the holdout's size is not recorded"
-    var = sum(
-        min(max(p, 0.0), 1.0) * (1 - min(max(p, 0.0), 1.0)) for p in (winner, defaults)
-    )
-    return float(math.sqrt(var / n_holdout)), (
-        f"approximation: binomial SE sqrt(p(1-p)/n) of each score on the "
-        f"holdout of {n_holdout} images, combined as sqrt(se1^2 + se2^2) "
-        "(as if the two were independent and the score an accuracy)"
-    )
-
-
 def _gain_verdict(out):
     diff, se = out["difference"], out["standard_error"]
+    challenger = out["challenger"]
+    if challenger is not None:
+        c_se = challenger["standard_error"]
+        return (
+            f"The defaults were kept: the best challenger scored higher by "
+            f"{challenger['difference']:.4f}, not more than the search's margin "
+            f"of {out['defaults_margin']:g} SE ({out['defaults_margin'] * c_se:.4f}),"
+            " so the search chose the defaults; tuning did not pay here."
+        )
     if out["winner_is_defaults"]:
         return "The defaults won: the search chose them; tuning did not pay here."
     who = "The tuned candidate" if diff > 0 else "The defaults"
@@ -389,7 +379,10 @@ def tuning_gain(search, *, n_holdout=None):
     cross-validation folds or holdout only: never on a test split. The
     standard error of the difference is that of the per-fold differences
     for k-fold CV; for a holdout it is approximated from the binomial
-    standard error of each score.
+    standard error of each score. When the ``defaults_margin`` rule of
+    :class:`HalvingEpochsSearchCV` kept the defaults over a challenger that
+    scored higher, the chosen candidate is the defaults and ``challenger``
+    compares that challenger with them.
 
     Parameters
     ----------
@@ -409,7 +402,12 @@ def tuning_gain(search, *, n_holdout=None):
         ``n_splits``, ``n_holdout``, ``epochs`` (of the last rung, None
         outside halving), ``defaults_index`` and ``winner_index`` (rows of
         ``cv_results_``), ``winner_params``, ``winner_is_defaults``,
-        ``exceeds_2se`` and ``verdict`` (one sentence). JSON-safe.
+        ``exceeds_2se``, ``defaults_margin`` (the search's, or None),
+        ``defaults_kept`` (whether that margin kept the defaults),
+        ``challenger`` (None unless it did; else the best-scoring
+        candidate's ``index``, ``score``, ``params``, ``difference`` over
+        the defaults and its ``standard_error``) and ``verdict`` (one
+        sentence). JSON-safe.
 
     Examples
     --------
@@ -449,13 +447,10 @@ def tuning_gain(search, *, n_holdout=None):
         return {"available": False, "reason": f"Comparison unavailable: {why}."}
     d = defaults[0]
     n_splits = int(getattr(search, "n_splits_", 1))
-    folds = [f"split{k}_test_{suffix}" for k in range(n_splits)]
-    d_folds = [float(results[f][d]) for f in folds]
-    w_folds = [float(results[f][winner]) for f in folds]
     if n_holdout is None and n_splits == 1:
         sizes = getattr(search, "_test_fold_sizes", None)
         n_holdout = sizes[0] if sizes else None
-    se, how = _gain_se(d_folds, w_folds, scores[winner], scores[d], n_holdout)
+    se, how = difference_se(results, suffix, winner, d, n_holdout=n_holdout)
     out = {
         "available": True,
         "defaults_score": float(scores[d]),
@@ -474,5 +469,27 @@ def tuning_gain(search, *, n_holdout=None):
         "winner_is_defaults": int(winner) in defaults,
     }
     out["exceeds_2se"] = bool(se is not None and abs(out["difference"]) > 2 * se)
+    out.update(_kept_defaults(search, suffix, last, d, n_holdout))
     out["verdict"] = _gain_verdict(out)
+    return out
+
+
+def _kept_defaults(search, suffix, last, d, n_holdout):
+    """The ``defaults_margin`` rule's part of :func:`tuning_gain`'s answer."""
+    margin = getattr(search, "defaults_margin", None)
+    kept = bool(getattr(search, "defaults_kept_", False))
+    out = {"defaults_margin": margin, "defaults_kept": kept, "challenger": None}
+    if not kept:
+        return out
+    results = search.cv_results_
+    scores = np.asarray(results[f"mean_test_{suffix}"], dtype=float)
+    best = int(last[np.nanargmax(scores[last])])
+    se, _ = difference_se(results, suffix, best, d, n_holdout=n_holdout)
+    out["challenger"] = {
+        "index": best,
+        "score": float(scores[best]),
+        "params": to_jsonable(results["params"][best]),
+        "difference": float(scores[best] - scores[d]),
+        "standard_error": se,
+    }
     return out
