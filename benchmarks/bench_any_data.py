@@ -206,6 +206,13 @@ def tune_records(rows):
                 "fraction",
                 target=0.01,
             ),
+            # Paired: the search's seed is 0, and its defaults candidate is
+            # the CNN defaults with seed 0 (the first of cnn_runs).
+            record(
+                "tune_minus_same_seed_default_min",
+                min(r["tune"] - r["cnn_runs"][0] for r in tuned),
+                "fraction",
+            ),
             record(
                 "tune_minus_svc_min",
                 min(r["tune"] - r["svc"] for r in tuned),

@@ -38,6 +38,7 @@ from bench_defaults import default_runs, records_from_runs  # noqa: E402
 # Imported now, with the rest: the code measured is the code at the start.
 import skfashion.metrics  # noqa: E402, F401
 import skfashion.model_selection  # noqa: E402, F401
+import skfashion.report  # noqa: E402, F401
 from skfashion.cli import main as skfashion_main  # noqa: E402
 from skfashion.datasets import (  # noqa: E402
     fetch_fashion_mnist,

@@ -5,7 +5,7 @@ Confusion matrix, ROC curves and an HTML report
 
 :func:`~skfashion.metrics.evaluate` computes the usual metrics in one call;
 the figure functions take its result, so the model runs only once; and
-:func:`~skfashion.metrics.write_report` writes all of it as a
+:func:`~skfashion.report.write_report` writes all of it as a
 self-contained HTML page with ``metrics.json`` and the figures.
 """
 
@@ -17,8 +17,9 @@ from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.model_selection import train_test_split
 
 from skfashion.datasets import load_fashion_mnist_sample
-from skfashion.metrics import OneVsRestCurvesDisplay, evaluate, write_report
+from skfashion.metrics import OneVsRestCurvesDisplay, evaluate
 from skfashion.models import KerasCNNClassifier
+from skfashion.report import write_report
 
 bunch = load_fashion_mnist_sample()
 X, y = bunch.data, bunch.target

@@ -201,7 +201,7 @@ def test_report_renders_in_a_browser(chromium, fitted_tiny_mlp, sample_split, tm
     # The HTML report of write_report, opened from disk as a user would: one
     # self-contained page whose figures are all inline and drawn.
     from skfashion.datasets import FASHION_MNIST_CLASSES
-    from skfashion.metrics import write_report
+    from skfashion.report import write_report
 
     _, _, X_test, y_test = sample_split
     report = write_report(

@@ -56,7 +56,8 @@ def test_importing_skfashion_loads_no_sklearn_halving():
     blocked = "; ".join(f"sys.modules[{name!r}] = None" for name in HALVING_MODULES)
     code = (
         f"import sys; {blocked}; "
-        "import skfashion, skfashion.models, skfashion.metrics, skfashion.cli; "
+        "import skfashion, skfashion.models, skfashion.metrics, skfashion.report; "
+        "import skfashion.cli; "
         "from skfashion.model_selection import HalvingEpochsSearchCV, make_search"
     )
     done = subprocess.run(

@@ -2,6 +2,9 @@
 
 import base64
 import json
+import os
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import numpy as np
@@ -19,9 +22,10 @@ from sklearn.model_selection import (
 from sklearn.naive_bayes import GaussianNB
 
 from skfashion.datasets import load_fashion_mnist_sample
-from skfashion.metrics import evaluate, write_report
+from skfashion.metrics import evaluate
 from skfashion.model_selection import SearchScoresDisplay, search_results_table
 from skfashion.models import KerasMLPClassifier
+from skfashion.report import write_report
 
 SECTIONS = (
     "summary",
@@ -426,3 +430,23 @@ def test_halving_search(split, tmp_path):
     path = write_report(halving, X_test, y_test, tmp_path / "run", search=halving)
     ids = {attrs.get("id") for _, attrs in _parse(path).tags}
     assert {"search", "fig-search_scores"} <= ids
+
+
+def test_metrics_does_not_import_model_selection():
+    # The report sits above metrics and model_selection; metrics alone stays
+    # below model_selection, and its report names are aliases loaded on use.
+    code = (
+        "import sys, skfashion.metrics; "
+        "assert 'skfashion.model_selection' not in sys.modules, 'imported'; "
+        "import skfashion.report; "
+        "assert skfashion.metrics.write_report is skfashion.report.write_report; "
+        "assert skfashion.metrics.report_files is skfashion.report.report_files"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -46,12 +46,12 @@ def previous_run(tmp_path, run_cli):
 
 
 def _fail_in_report(monkeypatch, error):
-    import skfashion.metrics
+    import skfashion.report
 
     def write_report(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(skfashion.metrics, "write_report", write_report)
+    monkeypatch.setattr(skfashion.report, "write_report", write_report)
 
 
 def test_failed_overwrite_keeps_the_previous_run(previous_run, run_cli, monkeypatch):

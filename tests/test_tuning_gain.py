@@ -10,9 +10,9 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.naive_bayes import GaussianNB
 
 from skfashion.datasets import load_fashion_mnist_sample
-from skfashion.metrics import write_report
 from skfashion.model_selection import HalvingEpochsSearchCV, tuning_gain
 from skfashion.models import KerasMLPClassifier
+from skfashion.report import write_report
 
 SPACE = {"learning_rate": [np.float64(3e-3), np.float64(1e-2), np.float64(3e-2)]}
 

@@ -14,8 +14,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.naive_bayes import GaussianNB
 from sklearn.utils.validation import check_is_fitted
 
-from skfashion.metrics import write_report
 from skfashion.models import KerasImageClassifier, KerasMLPClassifier
+from skfashion.report import write_report
 
 TRAIN = ["train", "--sample", "--model", "mlp", "--epochs", "1", "-q"]
 

@@ -39,7 +39,7 @@ def cmd_evaluate(args):
     if out is None:
         print(f"accuracy {accuracy:.4f} on {len(y)} images")
         return 0
-    from ..metrics import write_report
+    from ..report import write_report
 
     # The previous run's files are replaced only once the report is written.
     with _staged_run(out) as stage:

@@ -51,8 +51,8 @@ def _finish(
     timings,
     search=None,
 ):
-    from ..metrics import write_report
     from ..models import save_model
+    from ..report import write_report
 
     start = time.perf_counter()
     accuracy = estimator.score(X_test, y_test)

@@ -349,8 +349,8 @@ def _keep_cache_entries(out, stage):
 
 def _output_names():
     """Relative paths of the files a command may write into ``--out``."""
-    from ..metrics._report import METRICS_FILE, REPORT_FILE
-    from ..metrics._report_figures import FIGURE_FILES
+    from ..report._figures import FIGURE_FILES
+    from ..report._report import METRICS_FILE, REPORT_FILE
 
     return [
         "model.skf",
@@ -414,6 +414,6 @@ def _write_csv_atomic(path, rows, fieldnames):
 
 def _report_files(out):
     """The files the last write_report put into ``out``, as manifest entries."""
-    from ..metrics import report_files
+    from ..report import report_files
 
     return [f for f in report_files(out) if _safe_relative(out, f) is not None]

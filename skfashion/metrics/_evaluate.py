@@ -95,8 +95,9 @@ def _n_samples(X):
 def _check_evaluation_input(estimator, X, y, *, need_proba=True):
     """Validate everything :func:`evaluate` needs without predicting.
 
-    Returns ``(y, classes)``. Kept separate so that :func:`write_report` can
-    reject bad input before it creates any file.
+    Returns ``(y, classes)``. Kept separate so that
+    :func:`~skfashion.report.write_report` can reject bad input before it
+    creates any file.
     """
     check_is_fitted(estimator)
     if need_proba and not hasattr(estimator, "predict_proba"):
@@ -336,7 +337,8 @@ def evaluate(estimator, X, y, *, target_names=None, top_k_confusions=5):
 
     See Also
     --------
-    write_report : Evaluation, figures and search summary as an HTML report.
+    skfashion.report.write_report : Evaluation, figures and search summary as
+        an HTML report.
 
     Notes
     -----

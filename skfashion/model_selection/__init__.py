@@ -5,12 +5,12 @@ from ._halving import HalvingEpochsSearchCV, halving_schedule
 from ._presets import Preset, get_preset, list_presets, preset_for_data
 from ._progress import fit_search
 from ._search import (
-    check_search_space,
     count_fits,
     make_search,
     share_cores_between_workers,
     tf_threads_for,
 )
+from ._space import check_search_space
 from ._summary import (
     SearchScoresDisplay,
     ranking_score_name,

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 
 from .._sklearn_privates import BaseSearchCV, Interval
 from ._selection import keep_defaults_unless_beaten
+from ._space import as_spaces, check_search_space
 
 __all__ = ["HalvingEpochsSearchCV", "halving_schedule"]
 
@@ -304,33 +305,20 @@ class HalvingEpochsSearchCV(BaseSearchCV):
                 "HalvingEpochsSearchCV ranks candidates on one metric; scoring "
                 f"must be a string, a callable or None, got {self.scoring!r}."
             )
-        spaces = (
-            self.param_distributions
-            if isinstance(self.param_distributions, list)
-            else [self.param_distributions]
-        )
+        # The checks every searcher shares, then the names the rungs set.
+        check_search_space(self.estimator, self.param_distributions)
+        spaces = as_spaces(self.param_distributions)
         reserved = {
             prefix + name
             for name in ("epochs", "schedule_epochs", "warm_start", "cache_dir")
         }
         for space in spaces:
-            if not isinstance(space, dict) or not space:
-                raise ValueError(
-                    "param_distributions must be a non-empty dict or list of "
-                    f"non-empty dicts; got {self.param_distributions!r}."
-                )
             bad = sorted(reserved & set(space))
             if bad:
                 raise ValueError(
                     f"param_distributions contains {bad}, which the halving "
                     "rungs set themselves; remove them (use max_epochs for the "
                     "epochs of the last rung)."
-                )
-            unknown = sorted(set(space) - set(params))
-            if unknown:
-                raise ValueError(
-                    f"param_distributions names parameters that "
-                    f"{type(self.estimator).__name__} does not have: {unknown}."
                 )
         return max_epochs, spaces
 

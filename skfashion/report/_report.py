@@ -11,15 +11,15 @@ from pathlib import Path
 from sklearn.utils.validation import check_is_fitted
 
 from .._sklearn_privates import HasMethods, validate_params
+from ..metrics._evaluate import HEADLINE_METRICS, _check_evaluation_input, evaluate
 from ..model_selection import (
     ranking_score_name,
     search_results_table,
     tuning_gain,
 )
 from ..utils import to_jsonable
-from ._evaluate import HEADLINE_METRICS, _check_evaluation_input, evaluate
-from ._report_figures import FIGURE_FILES, make_figures
-from ._report_html import plain_repr, render_html
+from ._figures import FIGURE_FILES, make_figures
+from ._html import plain_repr, render_html
 
 __all__ = ["report_files", "write_report"]
 
@@ -81,7 +81,7 @@ def report_files(out_dir):
 
     Examples
     --------
-    >>> from skfashion.metrics import report_files
+    >>> from skfashion.report import report_files
     >>> report_files("no-such-folder")
     ['metrics.json', 'report.html']
     """
@@ -165,6 +165,12 @@ def _write_files(out_dir, files):
     ``figures/``, then ``metrics.json`` and last ``report.html``. Figures of
     an earlier report that the new one lacks are removed; anything else, in
     ``figures/`` too, stays.
+
+    This stages a whole set of files, not one: every byte is on disk before
+    the first of them replaces an old one, and a new ``out_dir`` appears in
+    one rename. :func:`skfashion.utils.atomic_write_path` replaces each file
+    as soon as it is written, so a write failing midway (a full disk) would
+    leave a report half new, half old; hence this does not use it.
     """
     token = secrets.token_hex(6)
     if out_dir.is_dir():
@@ -240,10 +246,10 @@ def write_report(
 
     - ``report.html``: one self-contained page (inline CSS, figures as PNG
       data URIs, no scripts or external links) that opens from disk;
-    - ``metrics.json``: :meth:`EvaluationResult.to_dict` plus ``model``
-      (class and parameters), ``data_info``, ``timings`` and ``search``; every
-      number in the page is formatted from this same data (floats to 4
-      decimals);
+    - ``metrics.json``: :meth:`~skfashion.metrics.EvaluationResult.to_dict`
+      plus ``model`` (class and parameters), ``data_info``, ``timings`` and
+      ``search``; every number in the page is formatted from this same data
+      (floats to 4 decimals);
     - ``figures/*.png``: the figures of the page.
 
     The page shows, in this order, the headline metrics, the confusion
@@ -286,7 +292,8 @@ def write_report(
     timings : dict, default=None
         Durations or other timing facts, e.g. ``{"fit_seconds": 83.2}``.
     target_names : array-like of str, default=None
-        Class names in the order of ``classes_``; see :func:`evaluate`.
+        Class names in the order of ``classes_``; see
+        :func:`~skfashion.metrics.evaluate`.
     title : str, default=None
         Page title; "<estimator class> evaluation report" by default.
 
@@ -300,7 +307,7 @@ def write_report(
     sklearn.exceptions.NotFittedError
         If the estimator or the search is not fitted.
     ValueError
-        For the input errors of :func:`evaluate`.
+        For the input errors of :func:`~skfashion.metrics.evaluate`.
     NotADirectoryError
         If ``out_dir`` exists and is not a folder.
     FileExistsError
@@ -310,7 +317,7 @@ def write_report(
 
     See Also
     --------
-    evaluate : The metrics alone.
+    skfashion.metrics.evaluate : The metrics alone.
     skfashion.model_selection.search_results_table : The search summary alone.
 
     Examples
@@ -318,7 +325,7 @@ def write_report(
     >>> import tempfile, pathlib
     >>> from sklearn.naive_bayes import GaussianNB
     >>> from skfashion.datasets import load_fashion_mnist_sample
-    >>> from skfashion.metrics import write_report
+    >>> from skfashion.report import write_report
     >>> X, y = load_fashion_mnist_sample(return_X_y=True)
     >>> clf = GaussianNB().fit(X[:600], y[:600])
     >>> with tempfile.TemporaryDirectory() as tmp:

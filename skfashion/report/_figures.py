@@ -6,14 +6,13 @@ import math
 import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from ..model_selection import SearchScoresDisplay
-from ._displays import (
+from ..metrics import (
     MisclassifiedImagesDisplay,
+    OneVsRestCurvesDisplay,
     TrainingCurvesDisplay,
-    _find_attribute,
-    _to_images,
 )
-from ._figures import OneVsRestCurvesDisplay
+from ..metrics._displays import _find_attribute, _to_images
+from ..model_selection import SearchScoresDisplay
 
 _DPI = 100
 

@@ -57,7 +57,7 @@ def plain_repr(text):
 
     Examples
     --------
-    >>> from skfashion.metrics._report_html import plain_repr
+    >>> from skfashion.report._html import plain_repr
     >>> plain_repr("CNN(learning_rate=np.float64(0.004358712), epochs=np.int64(3))")
     'CNN(learning_rate=0.004359, epochs=3)'
     """
