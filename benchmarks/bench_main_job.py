@@ -11,7 +11,7 @@ images::
 
 Records ``main_job_test_accuracy``, ``main_job_minus_best_default`` (the
 main job's test accuracy minus the best of the three default seeds, target
-> 0), ``main_job_wall_seconds`` (search, refit and report, target <= 1800)
+>= 0), ``main_job_wall_seconds`` (search, refit and report, target <= 1800)
 and the default CNN's median/min/max over the three seeds (the same records
 as ``bench_defaults.py --model cnn --repeats 3``), the search and refit
 seconds, and ``main_job_wall_over_default_fit``: the main job's wall time
@@ -89,7 +89,6 @@ def main(argv=None):
                 accuracy - best_default,
                 "accuracy",
                 target=0.0,
-                better=">",
             ),
             record("main_job_wall_seconds", wall, "s", target=1800.0, better="<="),
             # The same run's machine speed: the main job costs this many
@@ -98,6 +97,7 @@ def main(argv=None):
                 "main_job_wall_over_default_fit",
                 wall / float(np.median(runs[:, 1])),
                 "ratio",
+                target=4.0,
                 better="<=",
             ),
             record("main_job_search_seconds", timings["search_seconds"], "s"),
