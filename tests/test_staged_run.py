@@ -132,3 +132,27 @@ def test_a_file_put_in_place_during_the_run_is_not_replaced(tmp_path):
             (out / "report.html").write_text("the user's report")
     assert (out / "report.html").read_text() == "the user's report"
     assert sorted(p.name for p in out.iterdir()) == ["report.html"]
+
+
+def test_evaluate_overwrite_keeps_the_model_it_evaluates(
+    previous_run, run_cli, tmp_path
+):
+    import numpy as np
+
+    from skfashion.datasets import load_fashion_mnist_sample
+
+    X, y = load_fashion_mnist_sample(return_X_y=True)
+    data = tmp_path / "eval.npz"
+    np.savez(data, X=X[-200:], y=y[-200:])
+    out, before = previous_run
+    model = out / "model.skf"
+    args = ("evaluate", "--data", data, "--out", out, "--overwrite", "-q", model)
+    rc, stdout, err = run_cli(*args)
+    assert rc == 0, err
+    # Only the report's files are replaced; the model and the user's file stay.
+    assert model.read_bytes() == before["model.skf"]
+    assert (out / "notes.txt").read_text() == "the user's own"
+    assert "model.skf" in (out / ".skfashion-manifest.json").read_text()
+    # ... and evaluating it again works.
+    rc, _, err = run_cli(*args)
+    assert rc == 0, err

@@ -171,3 +171,14 @@ def test_report_shows_plain_rounded_numbers(data, tmp_path):
     assert "<code>0.004359</code>" in page  # the table
     metrics = json.loads((path.parent / "metrics.json").read_text())
     assert metrics["model"]["params"]["var_smoothing"] == 0.0043587123
+
+
+@pytest.mark.parametrize("bad", [-1, 0, 2.5, True, float("nan")])
+def test_tuning_gain_refuses_a_bad_n_holdout(bad):
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    search = GridSearchCV(GaussianNB(), {"var_smoothing": [1e-9, 0.1]}, cv=3)
+    with pytest.raises(ValueError, match="n_holdout must be None or an integer"):
+        tuning_gain(search.fit(X, y), n_holdout=bad)

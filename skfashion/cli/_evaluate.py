@@ -42,7 +42,9 @@ def cmd_evaluate(args):
     from ..report import write_report
 
     # The previous run's files are replaced only once the report is written.
-    with _staged_run(out) as stage:
+    # Only the report's files are replaced: the model evaluated, or any
+    # other file of an earlier run in --out, stays.
+    with _staged_run(out, keep_others=True) as stage:
         report = write_report(
             model, X, y, stage.path, data_info=info, target_names=card.target_names
         )

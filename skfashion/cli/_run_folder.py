@@ -250,7 +250,7 @@ class _Stage:
 
 
 @contextlib.contextmanager
-def _staged_run(out, *, keep_cache=False):
+def _staged_run(out, *, keep_cache=False, keep_others=False):
     """Stage a run's results in a hidden folder; replace the old ones on success.
 
     Yields a :class:`_Stage` whose empty folder ``path``, inside ``out``,
@@ -258,8 +258,11 @@ def _staged_run(out, *, keep_cache=False):
     manifest (as :func:`_record_outputs` does). When the block succeeds,
     its files replace the previous run's: the files of ``out``'s manifest
     that the new run does not write are removed, except the fit cache when
-    ``keep_cache``. When it fails or is interrupted, the previous run's
-    files stay as they were and the staged results are dropped, except
+    ``keep_cache``; with ``keep_others`` (``evaluate``, which writes only a
+    report), nothing is removed: the files the new run does not write, the
+    evaluated model among them, stay listed. When it fails or is
+    interrupted, the previous run's files stay as they were and the staged
+    results are dropped, except
     fit-cache entries, which join ``out/cache`` so that ``--resume``
     continues from them.
     """
@@ -268,7 +271,7 @@ def _staged_run(out, *, keep_cache=False):
     try:
         yield stage
         _record_cache_entries(out)
-        _commit_stage(out, stage.path, keep_cache=keep_cache)
+        _commit_stage(out, stage.path, keep_cache=keep_cache, keep_others=keep_others)
     except BaseException:
         _keep_cache_entries(out, stage.path)
         raise
@@ -277,11 +280,15 @@ def _staged_run(out, *, keep_cache=False):
     stage.show_held()
 
 
-def _commit_stage(out, stage, *, keep_cache):
+def _commit_stage(out, stage, *, keep_cache, keep_others=False):
     """Move the staged results into ``out``; remove what they supersede."""
     new = _read_manifest(stage)
     old = _read_manifest(out)
-    kept = [rel for rel in old if keep_cache and rel.startswith("cache/")]
+    kept = [
+        rel
+        for rel in old
+        if (keep_others and rel not in new) or (keep_cache and rel.startswith("cache/"))
+    ]
     targets = {}
     for rel in new:
         target = _safe_relative(out, rel)

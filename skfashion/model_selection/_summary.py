@@ -424,6 +424,16 @@ def tuning_gain(search, *, n_holdout=None):
     >>> round(gain["standard_error"], 4), gain["exceeds_2se"]
     (0.0277, True)
     """
+    if n_holdout is not None and (
+        isinstance(n_holdout, bool)
+        or not isinstance(n_holdout, Integral)
+        or n_holdout < 1
+    ):
+        raise ValueError(
+            f"n_holdout must be None or an integer >= 1 (the holdout's number "
+            f"of images), got {n_holdout!r}; leave it None to use the size "
+            "the search recorded."
+        )
     check_is_fitted(search, "cv_results_")
     results = search.cv_results_
     suffix = ranking_score_name(search)
