@@ -262,9 +262,8 @@ def _staged_run(out, *, keep_cache=False, keep_others=False):
     report), nothing is removed: the files the new run does not write, the
     evaluated model among them, stay listed. When it fails or is
     interrupted, the previous run's files stay as they were and the staged
-    results are dropped, except
-    fit-cache entries, which join ``out/cache`` so that ``--resume``
-    continues from them.
+    results are dropped, except fit-cache entries, which join ``out/cache``
+    so that ``--resume`` continues from them.
     """
     stage = _Stage(out)
     stage.path.mkdir()
