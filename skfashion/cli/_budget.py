@@ -42,11 +42,15 @@ def plan_budget(args, search, X, y, n_default, epochs):
     n_splits, fraction = _split_shape(search, X, y, n_default)
     cost = _cost(search, n_splits, fraction)
     if budget is not None and cost > budget and args.n_iter is None:
-        for n in range(search.n_candidates - 1, 1, -1):
-            search.set_params(n_candidates=n)
-            cost = _cost(search, n_splits, fraction)
-            if cost <= budget:
-                break
+        from ..model_selection._budget import most_candidates_within
+
+        n, cost = most_candidates_within(
+            budget,
+            lambda n: _cost(search.set_params(n_candidates=n), n_splits, fraction),
+            most=search.n_candidates - 1,
+            fewest=2,
+        )
+        search.set_params(n_candidates=n)
     if budget is not None and cost > budget:
         fixes = [f"--budget {cost:.2f} or more"]
         if args.n_iter is not None:

@@ -129,6 +129,21 @@ def halving_cost(
     return search + (1.0 if refit else 0.0)
 
 
+def most_candidates_within(budget, cost_of, *, most, fewest):
+    """The most candidates, from ``most`` down to ``fewest``, within ``budget``.
+
+    ``cost_of(n)`` is the cost in default fits of a plan of ``n``
+    candidates. Returns ``(n, cost)`` of the first plan that costs at most
+    ``budget``, or ``(fewest, cost)`` of the cheapest one tried when none
+    does (the caller refuses it).
+    """
+    for n in range(max(most, fewest), fewest - 1, -1):
+        cost = cost_of(n)
+        if cost <= budget:
+            break
+    return n, cost
+
+
 def estimate_fit_seconds(n_images, epochs, image_shape):
     """Seconds of one fit estimated from images x epochs (not measured).
 

@@ -21,7 +21,7 @@ from sklearn.model_selection import (
 )
 
 from ..models import KerasCNNClassifier, KerasMLPClassifier
-from ._budget import halving_cost
+from ._budget import halving_cost, most_candidates_within
 from ._halving import halving_schedule
 
 # Settings that make the networks behave like the plain Keras models of the
@@ -344,11 +344,14 @@ def _data_plan(n_samples, epochs, budget):
         n = DATA_MAX_CANDIDATES
         return cv, n, cost(n, n_splits, fraction)
     for cv, n_splits, fraction in protocols:
-        fewest = DATA_MIN_KFOLD_CANDIDATES if n_splits > 1 else 2
-        for n in range(DATA_MAX_CANDIDATES, fewest - 1, -1):
-            planned = cost(n, n_splits, fraction)
-            if planned <= budget:
-                return cv, n, planned
+        n, planned = most_candidates_within(
+            budget,
+            lambda n: cost(n, n_splits, fraction),  # noqa: B023 (called at once)
+            most=DATA_MAX_CANDIDATES,
+            fewest=DATA_MIN_KFOLD_CANDIDATES if n_splits > 1 else 2,
+        )
+        if planned <= budget:
+            return cv, n, planned
     _, n_splits, fraction = protocols[-1]
     raise ValueError(
         f"budget={budget!r} default fits cannot pay for a search on "
